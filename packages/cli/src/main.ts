@@ -1,0 +1,23 @@
+#!/usr/bin/env node
+// heraldctl: the operator's tool. Each command group lives in its own module and registers itself here.
+import { Command } from 'commander';
+import { registerBgpCommands } from './bgp/command.ts';
+import { registerConfigCommands } from './config/command.ts';
+import { registerStatusCommand } from './status/command.ts';
+import { version } from './version.ts';
+
+const program = new Command('heraldctl')
+  .description('Operator tool for Herald, the bare-metal Kubernetes LoadBalancer')
+  .version(version, '-V, --version', 'print the heraldctl version')
+  .showHelpAfterError()
+  // Usage errors exit 2 (bad option, missing argument); commands choose 0/1 for their own outcome.
+  .exitOverride((err) => {
+    if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
+    process.exit(err.exitCode === 0 ? 0 : 2);
+  });
+
+registerBgpCommands(program);
+registerConfigCommands(program);
+registerStatusCommand(program);
+
+await program.parseAsync(process.argv);
