@@ -1,6 +1,8 @@
 // The announce decision: a pure function of snapshots (Service, its EndpointSlices, this Node, config) to the
 // set of (prefix, attributes, peers) this node should announce. No I/O, no clock; the runtime calls it from
 // the informer caches and diffs the answer against what the BGP sessions already carry.
+
+import { getOrCreate } from '../util.ts';
 import { summarizeEndpoints } from './endpoints.ts';
 import { type Family, familyBits, intervalContains, parseIp, prefixOf } from './ip.ts';
 import {
@@ -171,8 +173,8 @@ export function mergeAttributes(list: readonly RouteAttributes[]): RouteAttribut
   const large = new Set<string>();
   let localPref: number | undefined;
   for (const a of list) {
-    a.communities.forEach((c) => communities.add(c));
-    a.largeCommunities.forEach((c) => large.add(c));
+    for (const c of a.communities) communities.add(c);
+    for (const c of a.largeCommunities) large.add(c);
     // The highest LOCAL_PREF wins so a preference is never silently lowered by another advertisement.
     if (a.localPref !== undefined && (localPref === undefined || a.localPref > localPref))
       localPref = a.localPref;
@@ -193,10 +195,12 @@ export function decideAll(
   for (const svc of services) {
     const d = decideService(svc, slicesOf(serviceKey(svc)), ctx);
     for (const r of d.routes) {
-      let peer = grouped.get(r.peer);
-      if (!peer) grouped.set(r.peer, (peer = new Map()));
-      let entry = peer.get(r.prefix);
-      if (!entry) peer.set(r.prefix, (entry = { family: r.family, attrs: [], services: [] }));
+      const peer = getOrCreate(grouped, r.peer, () => new Map());
+      const entry = getOrCreate(peer, r.prefix, () => ({
+        family: r.family,
+        attrs: [] as RouteAttributes[],
+        services: [] as string[],
+      }));
       entry.attrs.push(r.attributes);
       if (!entry.services.includes(d.key)) entry.services.push(d.key);
     }

@@ -1,6 +1,8 @@
 // Desired-RIB bookkeeping: per-Service contributions merged per (peer, prefix), and the diff of the desired
 // routes against what the sessions already carry. Incremental so one Service change costs O(its routes),
 // not O(all Services) — 10,000 Services must not mean 10,000 recomputations per endpoint flap.
+
+import { getOrCreate } from '../util.ts';
 import { mergeAttributes, type RouteContribution } from './decide.ts';
 import type { DesiredRoute, RouteAttributes } from './model.ts';
 
@@ -27,10 +29,8 @@ export class DesiredRibIndex {
     if (routes.length === 0) this.#byService.delete(service);
     else this.#byService.set(service, routes);
     for (const r of routes) {
-      let prefixes = this.#byPeer.get(r.peer);
-      if (!prefixes) this.#byPeer.set(r.peer, (prefixes = new Map()));
-      let contributors = prefixes.get(r.prefix);
-      if (!contributors) prefixes.set(r.prefix, (contributors = new Map()));
+      const prefixes = getOrCreate(this.#byPeer, r.peer, () => new Map());
+      const contributors = getOrCreate(prefixes, r.prefix, () => new Map<string, RouteContribution>());
       const previous = contributors.get(service);
       // Two advertisements may give one Service the same prefix for one peer: merge rather than overwrite.
       contributors.set(
