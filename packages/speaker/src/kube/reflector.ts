@@ -17,7 +17,11 @@ export interface ReflectorOptions<T extends Versioned> {
   /** The watch URL path, e.g. /api/v1/services. */
   readonly path: string;
   readonly fieldSelector?: string;
-  readonly list: (page: { limit: number; _continue?: string; fieldSelector?: string }) => Promise<ListPage<T>>;
+  readonly list: (page: {
+    limit: number;
+    _continue?: string;
+    fieldSelector?: string;
+  }) => Promise<ListPage<T>>;
   readonly watch: Watch;
   readonly log: Logger;
   /** Called with the keys (namespace/name) that changed; `previous` is the object before the change. */

@@ -1,0 +1,383 @@
+// The speaker's level-triggered core. Informer changes only mark keys dirty; `reconcile()` reads the caches,
+// recomputes the desired routes of the dirty Services with the pure decision, and hands each session only
+// the difference against what it already carries. Sessions and their timers live in the BGP library and
+// never wait for this loop or for the apiserver.
+import { buildNodeContext, decideService, type NodeContext, serviceKey } from './announce/decide.ts';
+import type {
+  DesiredRoute,
+  EndpointSliceSnapshot,
+  NodeSnapshot,
+  RouteAttributes,
+  SelectorMatcher,
+  ServiceSnapshot,
+  SpeakerConfigView,
+} from './announce/model.ts';
+import { serviceNameLabel } from './announce/model.ts';
+import { DesiredRibIndex, diffPeer, type PeerPrefix } from './announce/rib.ts';
+import type { AnnouncementEventThrottle } from './observe/announce-events.ts';
+import type { SpeakerMetrics } from './observe/metrics.ts';
+import { planSessions } from './sessions/plan.ts';
+import type {
+  NodeAddresses,
+  PeerSessionPort,
+  SessionDriver,
+  SessionSnapshot,
+  ShutdownMode,
+} from './sessions/port.ts';
+import { getOrCreate } from './util.ts';
+
+export type ConfigLoad<P> =
+  | { readonly kind: 'valid'; readonly view: SpeakerConfigView; readonly sessions: ReadonlyMap<string, P> }
+  | { readonly kind: 'invalid'; readonly errors: readonly string[] }
+  | { readonly kind: 'missing' };
+
+export interface RuntimeLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export interface RuntimeStores {
+  service(key: string): ServiceSnapshot | undefined;
+  services(): Iterable<ServiceSnapshot>;
+  slice(key: string): EndpointSliceSnapshot | undefined;
+  node(): NodeSnapshot | undefined;
+  /** Raw config source (the ConfigMap), loaded by `loadConfig`. */
+  configSource(): unknown;
+}
+
+export interface RuntimeOptions<P> {
+  readonly nodeName: string;
+  readonly loadBalancerClass?: string;
+  readonly stores: RuntimeStores;
+  readonly driver: SessionDriver<P>;
+  readonly loadConfig: (source: unknown) => ConfigLoad<P>;
+  readonly match: SelectorMatcher;
+  readonly log: RuntimeLogger;
+  readonly metrics?: SpeakerMetrics;
+  readonly events?: AnnouncementEventThrottle;
+}
+
+interface SessionEntry<P> {
+  readonly settings: P;
+  readonly port: PeerSessionPort;
+  /** What we handed this session: the Adj-RIB-Out as the runtime knows it. */
+  readonly announced: Map<string, DesiredRoute>;
+}
+
+export interface ConfigStatus {
+  readonly loaded: boolean;
+  readonly stale: boolean;
+  readonly errors: readonly string[];
+  readonly loadedAt: string | null;
+}
+
+export class SpeakerRuntime<P> {
+  readonly #o: RuntimeOptions<P>;
+  readonly #rib = new DesiredRibIndex();
+  readonly #sessions = new Map<string, SessionEntry<P>>();
+  /** serviceKey → slice keys, kept from slice events (a slice names its Service by label). */
+  readonly #slicesByService = new Map<string, Set<string>>();
+  readonly #sliceOwner = new Map<string, string>();
+  readonly #dirtyServices = new Set<string>();
+  readonly #decisions = new Map<string, { announcing: boolean; reason?: string }>();
+  #configDirty = true;
+  #nodeDirty = true;
+  #ctx?: NodeContext;
+  #config?: ConfigLoad<P> & { kind: 'valid' };
+  #configStatus: ConfigStatus = { loaded: false, stale: false, errors: [], loadedAt: null };
+  #scheduled = false;
+  #started = false;
+  #stopped = false;
+  #nodeAddresses: NodeAddresses = {};
+
+  constructor(options: RuntimeOptions<P>) {
+    this.#o = options;
+  }
+
+  // ---- change notifications (from the reflectors) ----
+
+  serviceChanged(key: string): void {
+    this.#dirtyServices.add(key);
+    this.#schedule();
+  }
+
+  sliceChanged(key: string, current: EndpointSliceSnapshot | undefined): void {
+    const previousOwner = this.#sliceOwner.get(key);
+    const name = current?.metadata?.labels?.[serviceNameLabel];
+    const owner = current && name ? `${current.metadata?.namespace ?? ''}/${name}` : undefined;
+    if (previousOwner && previousOwner !== owner) {
+      this.#slicesByService.get(previousOwner)?.delete(key);
+      if (this.#slicesByService.get(previousOwner)?.size === 0) this.#slicesByService.delete(previousOwner);
+      this.#dirtyServices.add(previousOwner);
+    }
+    if (owner) {
+      getOrCreate(this.#slicesByService, owner, () => new Set()).add(key);
+      this.#sliceOwner.set(key, owner);
+      this.#dirtyServices.add(owner);
+    } else {
+      this.#sliceOwner.delete(key);
+    }
+    this.#schedule();
+  }
+
+  nodeChanged(): void {
+    this.#nodeDirty = true;
+    this.#schedule();
+  }
+
+  configChanged(): void {
+    this.#configDirty = true;
+    this.#schedule();
+  }
+
+  /** Begins reconciling; call once every cache has synced so the first decision sees the whole cluster. */
+  start(): void {
+    this.#started = true;
+    this.reconcile();
+  }
+
+  #schedule(): void {
+    if (!this.#started || this.#scheduled || this.#stopped) return;
+    this.#scheduled = true;
+    // setImmediate coalesces a burst of watch events (one chunk off the socket) into one reconcile.
+    setImmediate(() => {
+      this.#scheduled = false;
+      this.reconcile();
+    });
+  }
+
+  // ---- reconcile ----
+
+  reconcile(): void {
+    if (this.#stopped) return;
+    const started = performance.now();
+    const firstRun = this.#ctx === undefined;
+    let full = false;
+    if (this.#configDirty) {
+      this.#configDirty = false;
+      full = this.#loadConfig() || full;
+    }
+    if (this.#nodeDirty) {
+      this.#nodeDirty = false;
+      this.#nodeAddresses = nodeAddresses(this.#o.stores.node());
+      full = true;
+    }
+    if (!this.#config) return; // nothing to announce with, nothing to peer with
+    const touched: PeerPrefix[] = [];
+    const fresh = new Set<string>();
+    if (full) {
+      this.#ctx = buildNodeContext({
+        nodeName: this.#o.nodeName,
+        node: this.#o.stores.node(),
+        config: this.#config.view,
+        loadBalancerClass: this.#o.loadBalancerClass,
+        match: this.#o.match,
+      });
+      for (const p of this.#applySessionPlan()) fresh.add(p);
+      for (const svc of this.#o.stores.services()) this.#dirtyServices.add(serviceKey(svc));
+      for (const key of [...this.#rib.services()]) this.#dirtyServices.add(key);
+    }
+    const ctx = this.#ctx!;
+    for (const key of this.#dirtyServices) {
+      const svc = this.#o.stores.service(key);
+      const decision = svc
+        ? decideService(svc, this.#slicesOf(key), ctx)
+        : { key, routes: [], ours: false, reason: undefined };
+      touched.push(...this.#rib.set(key, decision.routes));
+      this.#recordDecision(key, svc, decision.ours, decision.routes, decision.reason, firstRun);
+    }
+    this.#dirtyServices.clear();
+    this.#pushToSessions(touched, fresh, full);
+    this.#o.metrics?.servicesAnnounced.set([...this.#decisions.values()].filter((d) => d.announcing).length);
+    this.#o.metrics?.reconcileSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  #slicesOf(key: string): EndpointSliceSnapshot[] {
+    const out: EndpointSliceSnapshot[] = [];
+    for (const sk of this.#slicesByService.get(key) ?? []) {
+      const s = this.#o.stores.slice(sk);
+      if (s) out.push(s);
+    }
+    return out;
+  }
+
+  /** Returns true when a new valid config replaced the one in force. */
+  #loadConfig(): boolean {
+    const result = this.#o.loadConfig(this.#o.stores.configSource());
+    this.#o.metrics?.configLoads.inc({ result: result.kind });
+    if (result.kind === 'valid') {
+      this.#config = result;
+      this.#configStatus = { loaded: true, stale: false, errors: [], loadedAt: new Date().toISOString() };
+      this.#o.metrics?.configStale.set(0);
+      this.#o.log.info({ peers: [...result.sessions.keys()] }, 'config loaded');
+      return true;
+    }
+    const errors = result.kind === 'invalid' ? result.errors : ['ConfigMap not found'];
+    // The controller reports an invalid ConfigMap with an Event on it; N speakers repeating it would only
+    // add noise, so speakers log it, export herald_speaker_config_stale and show it in /status.
+    this.#configStatus = { ...this.#configStatus, stale: this.#config !== undefined, errors };
+    this.#o.metrics?.configStale.set(1);
+    this.#o.log.error(
+      { errors, keeping: this.#config ? 'last good config' : 'no config yet: no sessions, no announcements' },
+      result.kind === 'invalid' ? 'config invalid' : 'config missing',
+    );
+    return false;
+  }
+
+  /** Opens/closes/restarts sessions per the plan; returns peers whose session is new (empty Adj-RIB-Out). */
+  #applySessionPlan(): string[] {
+    const ctx = this.#ctx!;
+    const desired = new Map<string, P>();
+    for (const [name, settings] of this.#config!.sessions)
+      if (ctx.peers.has(name)) desired.set(name, settings);
+    const running = new Map([...this.#sessions].map(([n, e]) => [n, e.settings]));
+    const plan = planSessions(running, desired, (a, b) => this.#o.driver.sameSettings(a, b));
+    if (plan.add.length + plan.remove.length + plan.restart.length > 0) {
+      this.#o.log.info({ ...plan }, 'BGP session plan');
+    }
+    for (const name of [...plan.remove, ...plan.restart]) {
+      const entry = this.#sessions.get(name)!;
+      this.#sessions.delete(name);
+      this.#o.metrics?.retireSession(entry.port.snapshot());
+      void entry.port
+        .stop('remove')
+        .catch((err: unknown) => this.#o.log.warn({ peer: name, err }, 'session stop'));
+    }
+    this.#o.driver.setPassivePeers(desired);
+    const fresh: string[] = [];
+    for (const name of [...plan.add, ...plan.restart]) {
+      const settings = desired.get(name)!;
+      const port = this.#o.driver.open(name, settings, this.#nodeAddresses);
+      this.#sessions.set(name, { settings, port, announced: new Map() });
+      fresh.push(name);
+    }
+    return fresh;
+  }
+
+  #pushToSessions(touched: readonly PeerPrefix[], fresh: ReadonlySet<string>, full: boolean): void {
+    const byPeer = new Map<string, string[]>();
+    for (const t of touched) getOrCreate(byPeer, t.peer, () => []).push(t.prefix);
+    for (const [peer, entry] of this.#sessions) {
+      const desired = (prefix: string) => this.#rib.route(peer, prefix);
+      const desiredPrefixes = () => [...this.#rib.routes(peer)].map((r) => r.prefix);
+      const announcedAttrs = new Map<string, RouteAttributes>(
+        [...entry.announced].map(([p, r]) => [p, r.attributes]),
+      );
+      const delta =
+        full || fresh.has(peer)
+          ? diffPeer(desired, desiredPrefixes(), announcedAttrs)
+          : diffPeer(desired, [], announcedAttrs, byPeer.get(peer) ?? []);
+      if (delta.withdraw.length > 0) {
+        entry.port.withdraw(delta.withdraw);
+        for (const p of delta.withdraw) entry.announced.delete(p);
+        this.#o.metrics?.routeUpdates.inc({ peer, action: 'withdraw' }, delta.withdraw.length);
+      }
+      if (delta.announce.length > 0) {
+        entry.port.announce(delta.announce);
+        for (const r of delta.announce) entry.announced.set(r.prefix, r);
+        this.#o.metrics?.routeUpdates.inc({ peer, action: 'announce' }, delta.announce.length);
+      }
+      if (delta.withdraw.length + delta.announce.length > 0) {
+        this.#o.log.debug(
+          { peer, announce: delta.announce.map((r) => r.prefix), withdraw: delta.withdraw },
+          'routes changed',
+        );
+      }
+    }
+  }
+
+  #recordDecision(
+    key: string,
+    svc: ServiceSnapshot | undefined,
+    ours: boolean,
+    routes: ReadonlyArray<{ peer: string; prefix: string }>,
+    reason: string | undefined,
+    baseline: boolean,
+  ): void {
+    if (!svc || !ours) {
+      if (this.#decisions.delete(key)) this.#o.events?.forget(key);
+      return;
+    }
+    const announcing = routes.length > 0;
+    const previous = this.#decisions.get(key);
+    this.#decisions.set(key, { announcing, reason });
+    const prefixes = [...new Set(routes.map((r) => r.prefix))].sort();
+    const peers = [...new Set(routes.map((r) => r.peer))].sort();
+    const state = {
+      announcing,
+      detail: announcing
+        ? `node ${this.#o.nodeName} announces ${prefixes.join(', ')} to ${peers.join(', ')}`
+        : `node ${this.#o.nodeName} stopped announcing: ${reason ?? 'not selected'}`,
+    };
+    if (baseline) this.#o.events?.baseline(key, state);
+    else if (previous?.announcing !== announcing) this.#o.events?.observe(key, state);
+    if (previous && previous.announcing !== announcing) {
+      this.#o.log.info({ service: key, announcing, prefixes, peers, reason }, 'announcement changed');
+    }
+  }
+
+  // ---- views for /status and metrics ----
+
+  get configStatus(): ConfigStatus {
+    return this.#configStatus;
+  }
+
+  get ready(): boolean {
+    return this.#started && this.#config !== undefined;
+  }
+
+  sessionSnapshots(): SessionSnapshot[] {
+    return [...this.#sessions.values()].map((e) => e.port.snapshot());
+  }
+
+  announced(): Map<string, DesiredRoute[]> {
+    const out = new Map<string, DesiredRoute[]>();
+    for (const [peer, e] of this.#sessions) {
+      out.set(
+        peer,
+        [...e.announced.values()].sort((a, b) => a.prefix.localeCompare(b.prefix)),
+      );
+    }
+    return out;
+  }
+
+  prefixCounts(): Array<{ peer: string; family: string; count: number }> {
+    const out: Array<{ peer: string; family: string; count: number }> = [];
+    for (const [peer, e] of this.#sessions) {
+      let v4 = 0;
+      let v6 = 0;
+      for (const r of e.announced.values()) {
+        if (r.family === 'ipv4') v4++;
+        else v6++;
+      }
+      out.push({ peer, family: 'ipv4', count: v4 }, { peer, family: 'ipv6', count: v6 });
+    }
+    return out;
+  }
+
+  serviceDecisions(): ReadonlyMap<string, { announcing: boolean; reason?: string }> {
+    return this.#decisions;
+  }
+
+  async stop(mode: ShutdownMode | 'remove'): Promise<void> {
+    this.#stopped = true;
+    this.#o.events?.stop();
+    await Promise.allSettled([...this.#sessions.values()].map((e) => e.port.stop(mode)));
+    await this.#o.driver.close();
+  }
+}
+
+export function nodeAddresses(node: NodeSnapshot | undefined): NodeAddresses {
+  const addrs = node?.status?.addresses ?? [];
+  // InternalIP first: on bare metal it is the address routers peer with; ExternalIP as a fallback.
+  const ordered = [
+    ...addrs.filter((a) => a.type === 'InternalIP'),
+    ...addrs.filter((a) => a.type === 'ExternalIP'),
+  ];
+  return {
+    ipv4: ordered.find((a) => a.address && !a.address.includes(':'))?.address,
+    ipv6: ordered.find((a) => a.address?.includes(':'))?.address,
+  };
+}
