@@ -1,0 +1,96 @@
+// The router lab itself, proven with a reference speaker (gobgpd) before Herald is involved: for each lab
+// router, a route announced from a node namespace over IPv4 and IPv6 arrives in the router's RIB (and, for
+// FRR and BIRD, in the router namespace's kernel table). Also: the safety check refuses overlapping ranges.
+import { jest } from '@jest/globals';
+import {
+  createLab,
+  describeLab,
+  type Lab,
+  overlappingRoutes,
+  prefixesOverlap,
+  ReferenceSpeaker,
+  type RouterKind,
+  waitFor,
+} from './lab/index.ts';
+
+jest.setTimeout(120_000);
+
+describe('lab safety', () => {
+  test('overlap detection', () => {
+    expect(prefixesOverlap('203.0.113.0/24', '203.0.113.128/25')).toBe(true);
+    expect(prefixesOverlap('203.0.113.7', '203.0.113.0/24')).toBe(true);
+    expect(prefixesOverlap('192.0.2.0/24', '203.0.113.0/24')).toBe(false);
+    expect(prefixesOverlap('2001:db8::/32', '2001:db8:1::/64')).toBe(true);
+    expect(prefixesOverlap('fd00::/64', '2001:db8:1::/64')).toBe(false);
+    expect(prefixesOverlap('10.0.0.0/8', '2001:db8:1::/64')).toBe(false);
+  });
+
+  test('refuses when a root-namespace route overlaps a lab range, ignores the default route', () => {
+    expect(
+      overlappingRoutes([
+        { dst: 'default', dev: 'eth0' },
+        { dst: '192.0.2.0/24', dev: 'eth0' },
+      ]),
+    ).toEqual([]);
+    expect(overlappingRoutes([{ dst: '198.18.0.0/16', dev: 'eth1' }])).toEqual([
+      'root-namespace route 198.18.0.0/16 dev eth1 overlaps lab range 198.18.0.0/15',
+    ]);
+    expect(overlappingRoutes([{ dst: '2001:db8::/32', dev: 'eth1' }])).toHaveLength(2);
+  });
+});
+
+const routers: RouterKind[] = ['frr', 'bird', 'gobgp'];
+
+describeLab('router lab with a reference speaker (gobgpd)', () => {
+  describe.each(routers)('%s', (kind) => {
+    let lab: Lab;
+    let speaker: ReferenceSpeaker;
+    beforeAll(async () => {
+      lab = await createLab({ nodes: 1, router: kind, clientNamespace: true });
+      const node = lab.nodes[0]!;
+      await lab.router.addPeer({ address: node.ipv4, asn: 64601 });
+      await lab.router.addPeer({ address: node.ipv6, asn: 64601 });
+      speaker = await ReferenceSpeaker.start(lab, node, { asn: 64601 });
+      await speaker.gobgpd.addPeer({ address: lab.routerIpv6, asn: lab.routerAsn });
+      await speaker.announce('198.51.100.200/32', ['community', '64601:7']);
+      await speaker.announce('2001:db8:100::200/128');
+    });
+    afterAll(async () => {
+      await lab?.destroy();
+    });
+
+    test('sessions establish over IPv4 and IPv6', async () => {
+      const node = lab.nodes[0]!;
+      await waitFor('both sessions Established', async () => {
+        const peers = await lab.router.peers();
+        const up = peers.filter((p) => p.established).map((p) => p.address);
+        return up.includes(node.ipv4) && up.includes(node.ipv6) ? true : undefined;
+      });
+    });
+
+    test.each(['ipv4', 'ipv6'] as const)('%s route arrives in the RIB', async (family) => {
+      const node = lab.nodes[0]!;
+      const prefix = family === 'ipv4' ? '198.51.100.200/32' : '2001:db8:100::200/128';
+      const routes = await waitFor(`${prefix} in ${kind}`, async () => {
+        const r = await lab.router.route(family, prefix);
+        return r.length > 0 ? r : undefined;
+      });
+      expect(routes[0]).toMatchObject({ prefix, nexthop: family === 'ipv4' ? node.ipv4 : node.ipv6 });
+      expect(routes[0]!.asPath).toEqual([64601]);
+      if (family === 'ipv4') expect(routes[0]!.communities).toEqual(['64601:7']);
+    });
+
+    if (kind !== 'gobgp') {
+      test('routes land in the router namespace kernel table', async () => {
+        await waitFor('kernel routes', async () => {
+          const v4 = await lab.kernelRoutes('ipv4');
+          const v6 = await lab.kernelRoutes('ipv6');
+          const ok =
+            v4.some((r) => r.dst === '198.51.100.200' && r.gateway === lab.nodes[0]!.ipv4) &&
+            v6.some((r) => r.dst === '2001:db8:100::200' && r.gateway === lab.nodes[0]!.ipv6);
+          return ok ? true : undefined;
+        });
+      });
+    }
+  });
+});

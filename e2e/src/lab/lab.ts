@@ -1,0 +1,188 @@
+// createLab: one router namespace (bridge = the lab switch, the router daemon), N node namespaces, and an
+// optional client namespace behind the router. Everything created is registered for teardown, which runs
+// from `destroy()` (call it in afterAll) and, as a last resort, from a synchronous process 'exit' hook.
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { run } from './exec.ts';
+import { isAlive, signal, terminate } from './process.ts';
+import { BirdRouter } from './routers/bird.ts';
+import { FrrRouter } from './routers/frr.ts';
+import { GobgpRouter } from './routers/gobgp.ts';
+import type {
+  AddressFamily,
+  LabRouter,
+  ListenRange,
+  RouterConfig,
+  RouterKind,
+  RouterPeer,
+} from './routers/types.ts';
+import { assertLabRangesFree } from './safety.ts';
+import {
+  createClientNamespace,
+  createNodeNamespace,
+  createRouterNamespace,
+  deleteNamespace,
+  type LabNamespace,
+  MAX_NODES,
+  ROUTER_IPV4,
+  ROUTER_IPV6,
+  uniqueLabId,
+} from './topology.ts';
+
+export const ROUTER_ASN = 64512;
+
+export interface LabOptions {
+  nodes: number;
+  router: RouterKind;
+  clientNamespace?: boolean;
+  /** Accepted for clarity; the links always carry both families (IPv6 addresses cost nothing). */
+  ipv6?: boolean;
+  routerAsn?: number;
+  peers?: readonly RouterPeer[];
+  listenRanges?: readonly ListenRange[];
+}
+
+export interface KernelRouteEntry {
+  dst: string;
+  gateway?: string;
+  dev?: string;
+  protocol?: string;
+  nexthops?: { gateway?: string; dev?: string }[];
+}
+
+export interface Lab {
+  readonly id: string;
+  readonly dir: string;
+  readonly routerNs: string;
+  readonly routerAsn: number;
+  readonly routerIpv4: string;
+  readonly routerIpv6: string;
+  readonly router: LabRouter;
+  readonly nodes: readonly LabNamespace[];
+  readonly client: LabNamespace | undefined;
+  /** Routes in the router namespace's kernel main table. */
+  kernelRoutes(family: AddressFamily): Promise<KernelRouteEntry[]>;
+  /** Registers a process (e.g. a speaker) to kill on teardown. */
+  track(pid: number): void;
+  untrack(pid: number): void;
+  destroy(): Promise<void>;
+}
+
+interface Teardown {
+  namespaces: string[];
+  dirs: string[];
+  pids: Set<number>;
+  router?: LabRouter;
+  routerPids: number[];
+}
+
+const live = new Set<Teardown>();
+let exitHookInstalled = false;
+
+/** Synchronous best effort for a process that exits without afterAll (crash, forced jest exit). */
+function teardownSync(t: Teardown): void {
+  for (const pid of [...t.pids, ...t.routerPids]) {
+    if (isAlive(pid)) {
+      signal(pid, 'SIGCONT');
+      signal(pid, 'SIGKILL');
+    }
+  }
+  for (const ns of t.namespaces) {
+    try {
+      execFileSync('ip', ['netns', 'del', ns], { stdio: 'ignore' });
+    } catch {
+      // already gone
+    }
+  }
+  for (const dir of t.dirs) rmSync(dir, { recursive: true, force: true });
+}
+
+function installExitHook(): void {
+  if (exitHookInstalled) return;
+  exitHookInstalled = true;
+  process.on('exit', () => {
+    for (const t of live) teardownSync(t);
+  });
+}
+
+async function teardown(t: Teardown): Promise<void> {
+  for (const pid of t.pids) await terminate(pid, 2000);
+  if (t.router) {
+    t.routerPids.push(...(await t.router.pids().catch(() => [])));
+    await t.router.stop().catch(() => undefined);
+  }
+  for (const pid of t.routerPids) await terminate(pid, 1000);
+  for (const ns of [...t.namespaces].reverse()) await deleteNamespace(ns);
+  for (const dir of t.dirs) rmSync(dir, { recursive: true, force: true });
+  live.delete(t);
+}
+
+function makeRouter(kind: RouterKind, ns: string, dir: string, config: RouterConfig): LabRouter {
+  switch (kind) {
+    case 'frr':
+      return new FrrRouter(ns, dir, config);
+    case 'bird':
+      return new BirdRouter(ns, dir, config);
+    case 'gobgp':
+      return new GobgpRouter(ns, dir, config);
+  }
+}
+
+export async function createLab(options: LabOptions): Promise<Lab> {
+  if (options.nodes < 0 || options.nodes > MAX_NODES) throw new Error(`lab nodes must be 0..${MAX_NODES}`);
+  await assertLabRangesFree();
+  installExitHook();
+  const id = uniqueLabId();
+  const dir = mkdtempSync(join(tmpdir(), `herald-${id}-`));
+  const t: Teardown = { namespaces: [], dirs: [dir], pids: new Set(), routerPids: [] };
+  live.add(t);
+  try {
+    const routerNs = `${id}-r`;
+    t.namespaces.push(routerNs);
+    await createRouterNamespace(routerNs);
+    const nodes: LabNamespace[] = [];
+    for (let i = 0; i < options.nodes; i++) {
+      const ns = `${id}-n${i}`;
+      t.namespaces.push(ns);
+      nodes.push(await createNodeNamespace(routerNs, ns, i));
+    }
+    let client: LabNamespace | undefined;
+    if (options.clientNamespace) {
+      t.namespaces.push(`${id}-c`);
+      client = await createClientNamespace(routerNs, `${id}-c`);
+    }
+    const routerAsn = options.routerAsn ?? ROUTER_ASN;
+    const router = makeRouter(options.router, routerNs, dir, {
+      asn: routerAsn,
+      routerId: ROUTER_IPV4,
+      peers: options.peers ?? [],
+      listenRanges: options.listenRanges ?? [],
+    });
+    t.router = router;
+    await router.start();
+    t.routerPids.push(...(await router.pids()));
+    return {
+      id,
+      dir,
+      routerNs,
+      routerAsn,
+      routerIpv4: ROUTER_IPV4,
+      routerIpv6: ROUTER_IPV6,
+      router,
+      nodes,
+      client,
+      async kernelRoutes(family) {
+        const args = ['-n', routerNs, '-j', ...(family === 'ipv6' ? ['-6'] : []), 'route', 'show'];
+        return JSON.parse((await run('ip', args)).stdout || '[]') as KernelRouteEntry[];
+      },
+      track: (pid) => t.pids.add(pid),
+      untrack: (pid) => t.pids.delete(pid),
+      destroy: () => teardown(t),
+    };
+  } catch (err) {
+    await teardown(t);
+    throw err;
+  }
+}

@@ -1,0 +1,263 @@
+// BIRD 2 inside the router namespace: per-lab config file and control socket (`-s`), reconfigured with
+// `birdc configure` when peers change. Routes are exported to the namespace's kernel table.
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { runIn, waitFor } from '../exec.ts';
+import { readPid, signal, terminate } from '../process.ts';
+import type {
+  AddressFamily,
+  LabRouter,
+  PeerStatus,
+  RibRoute,
+  RouterConfig,
+  RouterKind,
+  RouterPeer,
+} from './types.ts';
+import { familyOf } from './types.ts';
+
+export function birdProtocolName(address: string): string {
+  return `p_${address.replace(/[.:]/g, '_')}`;
+}
+
+function channels(families: readonly AddressFamily[], ibgp: boolean): string[] {
+  // iBGP next hops are resolved recursively by default, which needs an IGP table; the lab link is shared.
+  const gateway = ibgp ? ' gateway direct;' : '';
+  return families.map((f) => `  ${f} { import all; export none;${gateway} };`);
+}
+
+export function renderBirdConfig(config: RouterConfig, logFile: string): string {
+  const lines = [
+    `router id ${config.routerId};`,
+    `log "${logFile}" all;`,
+    'protocol device { scan time 10; }',
+    'protocol direct { ipv4; ipv6; }',
+    'protocol kernel kernel4 { ipv4 { export where source = RTS_BGP; import none; }; merge paths on; }',
+    'protocol kernel kernel6 { ipv6 { export where source = RTS_BGP; import none; }; merge paths on; }',
+  ];
+  for (const peer of config.peers) {
+    const families = peer.families ?? [familyOf(peer.address)];
+    lines.push(`protocol bgp ${birdProtocolName(peer.address)} {`);
+    lines.push(`  local as ${config.asn};`, `  neighbor ${peer.address} as ${peer.asn};`);
+    lines.push('  connect retry time 2;', '  error wait time 1, 5;', '  graceful restart on;');
+    if (peer.passive) lines.push('  passive on;');
+    if (peer.holdTime !== undefined) lines.push(`  hold time ${peer.holdTime};`);
+    lines.push(...channels(families, peer.asn === config.asn), '}');
+  }
+  for (const [i, range] of config.listenRanges.entries()) {
+    lines.push(`protocol bgp listen${i} {`, `  local as ${config.asn};`);
+    lines.push(`  neighbor range ${range.prefix} as ${range.asn};`, `  dynamic name "dyn${i}_";`);
+    lines.push(...channels([familyOf(range.prefix)], range.asn === config.asn), '}');
+  }
+  return lines.join('\n') + '\n';
+}
+
+type AttributeLine = readonly [RegExp, (route: RibRoute, value: string) => void];
+
+/** `show route all` detail lines we read, one handler per line type. */
+const ATTRIBUTE_LINES: readonly AttributeLine[] = [
+  [
+    /^via (\S+)/,
+    (r, v) => {
+      if (r.nexthop === '') r.nexthop = v;
+    },
+  ],
+  [
+    /^BGP\.as_path:\s*(.*)$/,
+    (r, v) => {
+      r.asPath = v.split(/\s+/).filter(Boolean).map(Number);
+    },
+  ],
+  [
+    /^BGP\.next_hop:\s*(\S+)/,
+    (r, v) => {
+      r.nexthop = v;
+    },
+  ],
+  [
+    /^BGP\.local_pref:\s*(\d+)/,
+    (r, v) => {
+      r.localPref = Number(v);
+    },
+  ],
+  [
+    /^BGP\.med:\s*(\d+)/,
+    (r, v) => {
+      r.med = Number(v);
+    },
+  ],
+  [
+    /^BGP\.community:\s*(.*)$/,
+    (r, v) => {
+      r.communities = [...v.matchAll(/\((\d+),(\d+)\)/g)].map((c) => `${c[1]}:${c[2]}`);
+    },
+  ],
+  [
+    /^BGP\.large_community:\s*(.*)$/,
+    (r, v) => {
+      r.largeCommunities = [...v.matchAll(/\((\d+), (\d+), (\d+)\)/g)].map((c) => `${c[1]}:${c[2]}:${c[3]}`);
+    },
+  ],
+  [
+    /^Type:.*\b(stale)\b/i,
+    (r) => {
+      r.stale = true;
+    },
+  ],
+];
+
+/**
+ * Parses `birdc show route all` text. A route block starts with the prefix at column 0 (or an indented
+ * continuation for another path to the same prefix) and carries `BGP.*` attribute lines.
+ */
+export function parseBirdRoutes(text: string, peerByProtocol: (name: string) => string): RibRoute[] {
+  const routes: RibRoute[] = [];
+  let prefix = '';
+  let current: RibRoute | undefined;
+  for (const raw of text.split('\n')) {
+    const head = /^(\S+)?\s+(?:unicast|unreachable|blackhole)\s+\[(\S+)\s[^\]]*\]\s*(\*)?/.exec(raw);
+    if (head && !raw.startsWith('\t')) {
+      if (head[1] && /[/]/.test(head[1])) prefix = head[1];
+      current = {
+        prefix,
+        nexthop: '',
+        peer: peerByProtocol(head[2] ?? ''),
+        best: head[3] === '*',
+        asPath: [],
+        communities: [],
+        largeCommunities: [],
+        stale: false,
+      };
+      routes.push(current);
+      continue;
+    }
+    if (!current) continue;
+    const line = raw.trim();
+    for (const [pattern, apply] of ATTRIBUTE_LINES) {
+      const m = pattern.exec(line);
+      if (m) {
+        apply(current, m[1] ?? '');
+        break;
+      }
+    }
+  }
+  return routes;
+}
+
+export class BirdRouter implements LabRouter {
+  readonly kind: RouterKind = 'bird';
+  readonly ns: string;
+  readonly dir: string;
+  readonly socket: string;
+  private config: RouterConfig;
+  /** Dynamic (listen range) protocol names map to addresses only through `show protocols all`. */
+  private readonly dynamicPeers = new Map<string, string>();
+
+  constructor(ns: string, dir: string, config: RouterConfig) {
+    this.ns = ns;
+    this.dir = dir;
+    this.socket = join(dir, 'bird.ctl');
+    this.config = config;
+  }
+
+  private get pidFile(): string {
+    return join(this.dir, 'bird.pid');
+  }
+
+  private async writeConfig(): Promise<void> {
+    await writeFile(join(this.dir, 'bird.conf'), renderBirdConfig(this.config, join(this.dir, 'bird.log')));
+  }
+
+  async start(): Promise<void> {
+    await this.writeConfig();
+    await runIn(this.ns, 'bird', ['-c', join(this.dir, 'bird.conf'), '-s', this.socket, '-P', this.pidFile]);
+    await waitFor('bird control socket', async () =>
+      (await runIn(this.ns, 'birdc', ['-s', this.socket, 'show', 'status'], { allowFailure: true })).code ===
+      0
+        ? true
+        : undefined,
+    );
+  }
+
+  async birdc(args: readonly string[]): Promise<string> {
+    return (await runIn(this.ns, 'birdc', ['-s', this.socket, ...args])).stdout;
+  }
+
+  async pids(): Promise<number[]> {
+    const pid = await readPid(this.pidFile);
+    return pid === undefined ? [] : [pid];
+  }
+
+  async stop(): Promise<void> {
+    for (const pid of await this.pids()) await terminate(pid);
+  }
+
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  async freeze(): Promise<void> {
+    for (const pid of await this.pids()) signal(pid, 'SIGSTOP');
+  }
+
+  async unfreeze(): Promise<void> {
+    for (const pid of await this.pids()) signal(pid, 'SIGCONT');
+  }
+
+  async addPeer(peer: RouterPeer): Promise<void> {
+    this.config = {
+      ...this.config,
+      peers: [...this.config.peers.filter((p) => p.address !== peer.address), peer],
+    };
+    await this.writeConfig();
+    await this.birdc(['configure']);
+  }
+
+  async removePeer(address: string): Promise<void> {
+    this.config = { ...this.config, peers: this.config.peers.filter((p) => p.address !== address) };
+    await this.writeConfig();
+    await this.birdc(['configure']);
+  }
+
+  private peerByProtocol = (name: string): string =>
+    this.config.peers.find((p) => birdProtocolName(p.address) === name)?.address ??
+    this.dynamicPeers.get(name) ??
+    name;
+
+  async routes(family: AddressFamily): Promise<RibRoute[]> {
+    await this.peers(); // refresh dynamic protocol names
+    const text = await this.birdc([
+      'show',
+      'route',
+      'all',
+      'table',
+      family === 'ipv4' ? 'master4' : 'master6',
+    ]);
+    return parseBirdRoutes(text, this.peerByProtocol).filter(
+      (r) => r.peer !== '' && !r.peer.startsWith('direct'),
+    );
+  }
+
+  async route(family: AddressFamily, prefix: string): Promise<RibRoute[]> {
+    return (await this.routes(family)).filter((r) => r.prefix === prefix);
+  }
+
+  async peers(): Promise<PeerStatus[]> {
+    const text = await this.birdc(['show', 'protocols', 'all']);
+    const out: PeerStatus[] = [];
+    // Blocks: "<name> BGP --- up <since> Established" followed by indented details incl. "Neighbor address:".
+    const blocks = text.split(/\n(?=\S)/);
+    for (const block of blocks) {
+      const head = /^(\S+)\s+BGP\s+\S+\s+(\S+)\s+\S+\s*(\S*)/.exec(block);
+      if (!head) continue;
+      const name = head[1] ?? '';
+      const address = /Neighbor address:\s*(\S+)/.exec(block)?.[1];
+      if (!address) continue;
+      if (name.startsWith('dyn')) this.dynamicPeers.set(name, address);
+      if (name.startsWith('listen')) continue; // the template protocol of a listen range
+      const state = /BGP state:\s*(\S+)/.exec(block)?.[1] ?? head[3] ?? head[2] ?? '';
+      out.push({ address, state, established: state === 'Established' });
+    }
+    return out;
+  }
+}
