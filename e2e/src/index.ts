@@ -1,1 +1,1 @@
-export {};
+export * from './lab/index.ts';
