@@ -1,0 +1,61 @@
+// Questions consumers ask about a parsed pool: does it contain this IP, may this Service use it, and in
+// which order pools are tried.
+import { type IpAddress, parseIp, rangeContains } from './ip.ts';
+import { type Labels, matchesAnySelector } from './selector.ts';
+import type { AddressPool } from './types.ts';
+
+/** True when one of the pool's entries holds the address (string or parsed). avoidBuggyIPs is NOT applied. */
+export function poolContains(pool: AddressPool, ip: IpAddress | string): boolean {
+  const addr = typeof ip === 'string' ? parseIp(ip) : ip;
+  if (addr === undefined) return false;
+  return pool.addresses.some((r) => rangeContains(r, addr));
+}
+
+/** The pool holding the address, if any (pools never overlap, so there is at most one). */
+export function poolOf(pools: readonly AddressPool[], ip: IpAddress | string): AddressPool | undefined {
+  const addr = typeof ip === 'string' ? parseIp(ip) : ip;
+  if (addr === undefined) return undefined;
+  return pools.find((p) => poolContains(p, addr));
+}
+
+/** What `serviceAllocation` looks at. */
+export interface ServiceIdentity {
+  readonly namespace: string;
+  readonly namespaceLabels?: Labels;
+  readonly serviceLabels?: Labels;
+}
+
+/**
+ * Whether `serviceAllocation` lets this Service use the pool. A pool without serviceAllocation accepts every
+ * Service. Otherwise: (namespaces and namespaceSelectors both empty, OR the namespace is listed, OR its labels
+ * match one namespaceSelector) AND (serviceSelectors empty OR the Service's labels match one of them).
+ * autoAssign is not considered here: that depends on whether the Service asked for the pool.
+ */
+export function poolAcceptsService(pool: AddressPool, svc: ServiceIdentity): boolean {
+  const sa = pool.serviceAllocation;
+  if (sa === undefined) return true;
+  const nsRestricted = sa.namespaces.length > 0 || sa.namespaceSelectors.length > 0;
+  if (nsRestricted) {
+    const listed = sa.namespaces.includes(svc.namespace);
+    const selected =
+      sa.namespaceSelectors.length > 0 && matchesAnySelector(sa.namespaceSelectors, svc.namespaceLabels);
+    if (!listed && !selected) return false;
+  }
+  return matchesAnySelector(sa.serviceSelectors, svc.serviceLabels);
+}
+
+/**
+ * Order in which pools are tried for automatic assignment: by serviceAllocation.priority ascending (lower is
+ * preferred), pools without a priority after all prioritised ones, ties broken by pool name. Deterministic, so
+ * every controller replica makes the same choice.
+ */
+export function comparePoolPreference(a: AddressPool, b: AddressPool): number {
+  const pa = a.serviceAllocation?.priority;
+  const pb = b.serviceAllocation?.priority;
+  if (pa !== pb) {
+    if (pa === undefined) return 1;
+    if (pb === undefined) return -1;
+    return pa - pb;
+  }
+  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+}
