@@ -160,7 +160,7 @@ describe('SpeakerRuntime', () => {
     t.rt.reconcile();
     expect(t.opened.map((s) => [s.peer, s.stopped])).toEqual([
       ['a', undefined],
-      ['b', 'remove'],
+      ['b', 'reconfigure'],
       ['b', undefined],
     ]);
     // The new session gets the full table; the kept one is not re-sent anything.

@@ -22,7 +22,7 @@ import type {
   PeerSessionPort,
   SessionDriver,
   SessionSnapshot,
-  ShutdownMode,
+  StopMode,
 } from './sessions/port.ts';
 import { getOrCreate } from './util.ts';
 
@@ -361,7 +361,7 @@ export class SpeakerRuntime<P> {
     return this.#decisions;
   }
 
-  async stop(mode: ShutdownMode | 'remove'): Promise<void> {
+  async stop(mode: StopMode): Promise<void> {
     this.#stopped = true;
     this.#o.events?.stop();
     await Promise.allSettled([...this.#sessions.values()].map((e) => e.port.stop(mode)));

@@ -27,11 +27,22 @@ export interface ReflectorOptions<T extends Versioned> {
   /** Called with the keys (namespace/name) that changed; `previous` is the object before the change. */
   readonly onChange: (changes: ReadonlyArray<{ key: string; previous?: T; current?: T }>) => void;
   readonly onStatus?: () => void;
+  readonly onError?: (resource: string) => void;
   readonly minBackoffMs?: number;
   readonly maxBackoffMs?: number;
 }
 
-export class Reflector<T extends Versioned> {
+/** What the speaker reads of any reflector for status and readiness. */
+export interface ReflectorStatus {
+  readonly resource: string;
+  readonly synced: boolean;
+  readonly connected: boolean;
+  readonly lastError: string | undefined;
+  start(): void;
+  stop(): void;
+}
+
+export class Reflector<T extends Versioned> implements ReflectorStatus {
   readonly #o: ReflectorOptions<T>;
   #store = new Map<string, T>();
   #resourceVersion = '';
@@ -50,6 +61,9 @@ export class Reflector<T extends Versioned> {
     this.#backoffMs = options.minBackoffMs ?? 500;
   }
 
+  get resource(): string {
+    return this.#o.resource;
+  }
   get synced(): boolean {
     return this.#synced;
   }
@@ -188,6 +202,7 @@ export class Reflector<T extends Versioned> {
   #fail(err: unknown): void {
     if (this.#stopped) return;
     this.#errors++;
+    this.#o.onError?.(this.#o.resource);
     const code = (err as { code?: number; statusCode?: number })?.code;
     if (code === 410) this.#resourceVersion = '';
     this.#lastError = err instanceof Error ? err.message : String(err);

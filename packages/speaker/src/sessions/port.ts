@@ -13,6 +13,8 @@ import type { DesiredRoute } from '../announce/model.ts';
 export const shutdownModes = ['withdraw', 'graceful-restart'] as const;
 export type ShutdownMode = (typeof shutdownModes)[number];
 
+export type StopMode = ShutdownMode | 'remove' | 'reconfigure';
+
 export interface NotificationCount {
   readonly code: number;
   readonly subcode: number;
@@ -45,8 +47,11 @@ export interface PeerSessionPort {
   /** Adds or replaces routes in the session's Adj-RIB-Out (sent now or when Established). */
   announce(routes: readonly DesiredRoute[]): void;
   withdraw(prefixes: readonly string[]): void;
-  /** `remove`: the peer left the config — always Cease. Otherwise the SIGTERM mode. */
-  stop(mode: ShutdownMode | 'remove'): Promise<void>;
+  /**
+   * `remove` (peer left the config or stopped selecting this node) and `reconfigure` (session settings
+   * changed) always send Cease; otherwise the SIGTERM mode decides.
+   */
+  stop(mode: StopMode): Promise<void>;
   snapshot(): SessionSnapshot;
 }
 
