@@ -242,7 +242,7 @@ export class SpeakerRuntime<P> {
       this.#sessions.delete(name);
       this.#o.metrics?.retireSession(entry.port.snapshot());
       void entry.port
-        .stop('remove')
+        .stop(plan.remove.includes(name) ? 'remove' : 'reconfigure')
         .catch((err: unknown) => this.#o.log.warn({ peer: name, err }, 'session stop'));
     }
     this.#o.driver.setPassivePeers(desired);
