@@ -71,8 +71,19 @@ export class BgpSessionDriver implements SessionDriver<PeerSettings> {
     this.#speaker.on('error', (err) => options.logger.error({ err: err.message }, 'BGP listener error'));
   }
 
+  readonly #closing = new Map<string, Promise<void>>();
+
   open(peer: string, settings: PeerSettings, node: NodeAddresses): PeerSessionPort {
-    return new BgpPeerPort(this.#speaker, peer, settings, node, this.#o);
+    const port = new BgpPeerPort(this.#speaker, peer, settings, node, this.#o, this.#closing.get(peer));
+    const stop = port.stop.bind(port);
+    port.stop = (mode) => {
+      const done = stop(mode).finally(() => {
+        if (this.#closing.get(peer) === done) this.#closing.delete(peer);
+      });
+      this.#closing.set(peer, done);
+      return done;
+    };
+    return port;
   }
 
   sameSettings(a: PeerSettings, b: PeerSettings): boolean {
@@ -110,7 +121,8 @@ class BgpPeerPort implements PeerSessionPort {
   readonly #settings: PeerSettings;
   readonly #node: NodeAddresses;
   readonly #o: BgpDriverOptions;
-  readonly #session: BgpSession | undefined;
+  #session: BgpSession | undefined;
+  readonly #initialized: Promise<void>;
   readonly #notificationsSent = new Map<string, NotificationCount>();
   readonly #notificationsReceived = new Map<string, NotificationCount>();
   /** Routes waiting for the next hop to be known. */
@@ -127,6 +139,7 @@ class BgpPeerPort implements PeerSessionPort {
     settings: PeerSettings,
     node: NodeAddresses,
     o: BgpDriverOptions,
+    closing: Promise<void> | undefined,
   ) {
     this.peer = peer;
     this.#speaker = speaker;
@@ -158,14 +171,25 @@ class BgpPeerPort implements PeerSessionPort {
         ? { restartTime: settings.gracefulRestart.restartTimeSeconds, restarting: true }
         : undefined,
     };
+    this.#initialized = this.#init(config, own, other, closing);
+  }
+
+  async #init(config: PeerConfig, own: Afi, other: Afi, closing: Promise<void> | undefined): Promise<void> {
+    const { peer } = this;
+    const o = this.#o;
+    // A restarted peer reuses its name: the old session must be gone from the BgpSpeaker first.
+    await closing?.catch(() => undefined);
+    await this.#resolveNextHops(own, other);
+    if (this.#stopped) return;
+    let s: BgpSession;
     try {
-      this.#session = speaker.addPeer(config);
+      s = this.#speaker.addPeer(config);
     } catch (err) {
       this.#lastError = `invalid peer settings: ${err instanceof Error ? err.message : String(err)}`;
       o.logger.error({ peer, err: this.#lastError }, 'cannot create BGP session');
       return;
     }
-    const s = this.#session;
+    this.#session = s;
     s.on('notificationSent', (n) => {
       countInto(this.#notificationsSent, n);
       this.#lastError = `sent NOTIFICATION ${n.codeName}/${n.subcodeName}${n.communication ? `: ${n.communication}` : ''}`;
@@ -185,12 +209,10 @@ class BgpPeerPort implements PeerSessionPort {
     s.on('error', (err) => {
       this.#lastError = err.message;
     });
-    void this.#resolveNextHops(own, other).then(() => {
-      if (this.#stopped) return;
-      this.#ready = true;
-      this.#flushPending();
-      s.start();
-    });
+    this.#ready = true;
+    // Load the whole table before starting, so End-of-RIB (graceful restart) follows the full table.
+    this.#flushPending();
+    s.start();
   }
 
   async #resolveNextHops(own: Afi, other: Afi): Promise<void> {
@@ -225,10 +247,10 @@ class BgpPeerPort implements PeerSessionPort {
   }
 
   announce(routes: readonly DesiredRoute[]): void {
+    if (this.#stopped) return;
     const s = this.#session;
-    if (!s || this.#stopped) return;
     for (const r of routes) {
-      if (!this.#ready) {
+      if (!this.#ready || !s) {
         this.#pending.set(r.prefix, r);
         continue;
       }
@@ -246,10 +268,10 @@ class BgpPeerPort implements PeerSessionPort {
   }
 
   withdraw(prefixes: readonly string[]): void {
+    if (this.#stopped) return;
     const s = this.#session;
-    if (!s || this.#stopped) return;
     for (const p of prefixes) {
-      if (!this.#ready) this.#pending.set(p, null);
+      if (!this.#ready || !s) this.#pending.set(p, null);
       else s.withdraw(p);
     }
   }
@@ -257,6 +279,7 @@ class BgpPeerPort implements PeerSessionPort {
   async stop(mode: StopMode): Promise<void> {
     if (this.#stopped) return;
     this.#stopped = true;
+    await this.#initialized;
     const s = this.#session;
     if (!s) return;
     const negotiated = s.negotiated();
