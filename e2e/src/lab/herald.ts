@@ -4,6 +4,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Lab } from './lab.ts';
+import type { AddressFamily } from './routers/types.ts';
+import type { LabNamespace } from './topology.ts';
 
 const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** The CLI entry; HERALD_CLI_ENTRY overrides (e.g. a scratch entry while sibling commands are unfinished). */
@@ -115,4 +117,41 @@ export function startHerald(lab: Lab | undefined, ns: string, args: readonly str
     },
   };
   return handle;
+}
+
+export interface AnnounceSpec {
+  node: LabNamespace;
+  family: AddressFamily;
+  localAsn: number;
+  /** Default: the lab router's ASN. */
+  peerAsn?: number | 'external' | 'internal';
+  prefixes?: readonly string[];
+  prefixesFile?: string;
+  passive?: boolean;
+  holdTime?: number;
+  communities?: readonly string[];
+  largeCommunities?: readonly string[];
+  localPref?: number;
+  gracefulRestart?: number;
+  restarting?: boolean;
+}
+
+/** `heraldctl bgp announce` arguments for a speaker in `node` peering with the lab router. */
+export function announceArgs(lab: Lab, spec: AnnounceSpec): string[] {
+  const v4 = spec.family === 'ipv4';
+  const local = v4 ? spec.node.ipv4 : spec.node.ipv6;
+  const args = ['bgp', 'announce', '--json', '--local-asn', String(spec.localAsn)];
+  args.push('--peer-address', v4 ? lab.routerIpv4 : lab.routerIpv6);
+  args.push('--peer-asn', String(spec.peerAsn ?? lab.routerAsn), '--router-id', spec.node.ipv4);
+  args.push('--local-address', local);
+  if (spec.passive) args.push('--passive', '--listen-address', local);
+  if (spec.holdTime !== undefined) args.push('--hold-time', String(spec.holdTime));
+  for (const p of spec.prefixes ?? []) args.push('--prefix', p);
+  if (spec.prefixesFile) args.push('--prefixes-file', spec.prefixesFile);
+  for (const c of spec.communities ?? []) args.push('--community', c);
+  for (const c of spec.largeCommunities ?? []) args.push('--large-community', c);
+  if (spec.localPref !== undefined) args.push('--local-pref', String(spec.localPref));
+  if (spec.gracefulRestart !== undefined) args.push('--graceful-restart', String(spec.gracefulRestart));
+  if (spec.restarting) args.push('--restarting');
+  return args;
 }

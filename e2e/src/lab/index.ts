@@ -11,3 +11,4 @@ export { GobgpRouter, parseGobgpRib, renderGobgpConfig } from './routers/gobgp.t
 export * from './routers/types.ts';
 export * from './safety.ts';
 export * from './topology.ts';
+export * from './wait.ts';
