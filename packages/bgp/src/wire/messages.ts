@@ -51,7 +51,10 @@ export interface UpdateMessage {
   readonly withdrawn: readonly Prefix[];
   /** IPv4 NLRI field plus MP_REACH_NLRI prefixes. */
   readonly announced: readonly Prefix[];
+  /** Attributes; `nextHop` is the NEXT_HOP attribute (applies to IPv4 NLRI in the NLRI field). */
   readonly attributes: ReceivedAttributes;
+  /** MP_REACH_NLRI next hop(s), which apply to the prefixes carried in MP_REACH_NLRI. */
+  readonly mpReach?: { readonly afi: Afi; readonly nextHop?: string; readonly nextHopLinkLocal?: string };
   /** End-of-RIB marker (RFC 4724 §2) for this family, if the UPDATE is one. */
   readonly endOfRib?: Afi;
   /**
