@@ -66,7 +66,8 @@ export function documentValues(source: string): ValuesDocs {
       const description = docComment(comment);
       const value = pair.value as Node | null;
       const plain: unknown = value && 'toJSON' in value ? value.toJSON() : null;
-      if (description !== undefined) documented.push({ key, type: typeOf(plain), default: plain, description });
+      if (description !== undefined)
+        documented.push({ key, type: typeOf(plain), default: plain, description });
       const nowCovered = covered || description !== undefined;
       if (isMap(value) && value.items.length > 0) visit(value, `${key}.`, nowCovered);
       else if (!nowCovered) undocumented.push(key);

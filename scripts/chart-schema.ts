@@ -38,7 +38,8 @@ function adapt(node: Json, path: string): Json {
   for (const [key, value] of Object.entries(node)) {
     if (key === '$ref' && typeof value === 'string') {
       const local = /^#\/\$defs\/(.+)$/.exec(value);
-      if (!local) throw new Error(`${path}.$ref: only local #/$defs/ references can be embedded, got ${value}`);
+      if (!local)
+        throw new Error(`${path}.$ref: only local #/$defs/ references can be embedded, got ${value}`);
       out[key] = `#/$defs/${defsPrefix}.${local[1]}`;
     } else if (key === 'pattern' && typeof value === 'string' && re2Unsupported.test(value)) {
       const re2 = re2Patterns[value];
