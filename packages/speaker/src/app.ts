@@ -197,6 +197,7 @@ export async function startSpeaker(o: SpeakerOptions): Promise<RunningSpeaker> {
           synced: r.synced,
           connected: r.connected,
           lastError: r.lastError ?? null,
+          resourceVersion: r.resourceVersion,
         })),
         sessions: runtime.sessionSnapshots(),
         announced: runtime.announced(),

@@ -36,6 +36,8 @@ class FakeSession implements PeerSessionPort {
       state: 'Established',
       established: true,
       uptimeSeconds: 1,
+      establishedSince: null,
+      establishedTransitions: 1,
       updatesSent: 0,
       updatesReceived: 0,
       messagesSent: 0,

@@ -38,6 +38,8 @@ export interface ReflectorStatus {
   readonly synced: boolean;
   readonly connected: boolean;
   readonly lastError: string | undefined;
+  /** resourceVersion of the last list or watch event applied to the cache. */
+  readonly resourceVersion: string;
   start(): void;
   stop(): void;
 }
@@ -63,6 +65,9 @@ export class Reflector<T extends Versioned> implements ReflectorStatus {
 
   get resource(): string {
     return this.#o.resource;
+  }
+  get resourceVersion(): string {
+    return this.#resourceVersion;
   }
   get synced(): boolean {
     return this.#synced;

@@ -322,6 +322,11 @@ class BgpPeerPort implements PeerSessionPort {
       state: s?.state ?? 'Idle',
       established,
       uptimeSeconds: established && counters ? Math.floor(counters.uptimeMs / 1000) : null,
+      establishedSince:
+        established && counters?.establishedSince !== undefined
+          ? new Date(counters.establishedSince).toISOString()
+          : null,
+      establishedTransitions: counters?.establishedTransitions ?? 0,
       localAddress: this.#localAddress,
       routerID: negotiated?.localRouterId ?? this.#settings.routerID,
       gracefulRestartNegotiated: negotiated ? negotiated.peerGracefulRestart !== undefined : undefined,

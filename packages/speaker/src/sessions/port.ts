@@ -30,6 +30,10 @@ export interface SessionSnapshot {
   readonly established: boolean;
   /** Seconds since the session became Established; null when it is not. */
   readonly uptimeSeconds: number | null;
+  /** ISO time the current Established period began: equal across two reads = the session was not reset. */
+  readonly establishedSince: string | null;
+  /** Times the session reached Established since this speaker opened it. */
+  readonly establishedTransitions: number;
   readonly localAddress?: string;
   readonly routerID?: string;
   readonly gracefulRestartNegotiated?: boolean;
