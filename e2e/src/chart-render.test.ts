@@ -410,8 +410,8 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
       'without leader election every replica would write Service status',
     );
     expect(
-      renderError('--set', 'existingConfigMap=mine', '--set-json', 'config.peers=[{"name":"a"}]'),
-    ).toContain('config.peers must be empty');
+      renderError('--set', 'existingConfigMap=mine', '--set-json', 'config.bgpCommunities={"a":"64512:1"}'),
+    ).toContain('config.bgpCommunities must be empty');
   });
 });
 
