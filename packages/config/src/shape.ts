@@ -55,7 +55,8 @@ export function didYouMean(word: string, candidates: readonly string[]): string 
       bestScore = score;
     }
   }
-  const limit = Math.max(1, Math.min(3, Math.floor(word.length / 3)));
+  // Short words are too easy to "match": suggest for them only on a case difference.
+  const limit = word.length < 3 ? 0 : Math.max(1, Math.min(3, Math.floor(word.length / 3)));
   return bestScore <= limit ? best : undefined;
 }
 

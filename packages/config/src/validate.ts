@@ -17,9 +17,9 @@ import {
   parseIp,
 } from './ip.ts';
 import { formatPath, type Issue, type Path } from './path.ts';
-import { type JsonSchema, jsonSchema } from './schema.ts';
+import { jsonSchema } from './schema.ts';
 import { type LabelSelector, labelKeyProblem, labelValueProblem, type SelectorOperator } from './selector.ts';
-import { checkShape, isObject, type JsonObject, resolveRef, suggestion, typeName } from './shape.ts';
+import { checkShape, isObject, type JsonObject, suggestion, typeName } from './shape.ts';
 import type {
   AddressPool,
   BgpAdvertisement,
@@ -715,30 +715,31 @@ function buildConfig(
   return { addressPools, peers, bgpAdvertisements, bgpCommunities: aliases };
 }
 
-// Order errors like the document: fields in the order the schema lists them, list items by index.
-function comparePaths(a: Path, b: Path): number {
-  let schema: JsonSchema | undefined = jsonSchema;
+// Order errors like the document: keys in the order they were written (YAML mappings keep it), list items by
+// index, fields the input lacks (missing required ones) after those it has, and a field before its children.
+function comparePaths(root: unknown, a: Path, b: Path): number {
+  let node: unknown = root;
   for (let i = 0; i < Math.min(a.length, b.length); i++) {
     const x = a[i]!;
     const y = b[i]!;
-    const s: JsonSchema | undefined = schema === undefined ? undefined : resolveRef(schema);
     if (x !== y) {
       if (typeof x === 'number' && typeof y === 'number') return x - y;
       if (typeof x === 'number') return -1;
       if (typeof y === 'number') return 1;
-      const keys = Object.keys(s?.properties ?? {});
+      const keys = isObject(node) ? Object.keys(node) : [];
       const rx = keys.indexOf(x) < 0 ? Number.MAX_SAFE_INTEGER : keys.indexOf(x);
       const ry = keys.indexOf(y) < 0 ? Number.MAX_SAFE_INTEGER : keys.indexOf(y);
       if (rx !== ry) return rx - ry;
       return x < y ? -1 : 1;
     }
-    schema =
-      typeof x === 'number' ? s?.items : (s?.properties?.[x] ?? (s?.additionalProperties || undefined));
+    node =
+      Array.isArray(node) && typeof x === 'number' ? node[x] : isObject(node) ? node[x as string] : undefined;
   }
   return a.length - b.length;
 }
 
-const sortIssues = (issues: Issue[]): Issue[] => issues.sort((a, b) => comparePaths(a.path, b.path));
+const sortIssues = (root: unknown, issues: Issue[]): Issue[] =>
+  issues.sort((a, b) => comparePaths(root, a.path, b.path));
 
 /** Full validation with raw paths (parse.ts uses them to find line numbers). */
 export function validateDetailed(input: unknown): ValidationOutcome {
@@ -763,8 +764,8 @@ export function validateDetailed(input: unknown): ValidationOutcome {
     const rawAliases = isObject(input.bgpCommunities) ? Object.keys(input.bgpCommunities) : [];
     checkAdvertisements(ctx, advs, pools, parsed, facts, aliases, rawAliases);
     checkCoverage(ctx, pools, peersRaw, advs);
-    const errors = sortIssues(ctx.errors);
-    const warnings = sortIssues(ctx.warnings);
+    const errors = sortIssues(input, ctx.errors);
+    const warnings = sortIssues(input, ctx.warnings);
     if (errors.length > 0) return { errors, warnings, config: undefined };
     return { errors, warnings, config: buildConfig(input, parsed, aliases) };
   } catch (e) {
