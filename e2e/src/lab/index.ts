@@ -1,5 +1,6 @@
 // The network-namespace router lab: FRR, BIRD or GoBGP in a router namespace, our speakers in node namespaces.
 export * from './exec.ts';
+export * from './frr-vty.ts';
 export * from './herald.ts';
 export * from './infra.ts';
 export * from './lab.ts';
