@@ -52,15 +52,28 @@ export function runValidate(file: string, output: string, io: ConfigCommandIo): 
   const r = parseConfigSource(text);
   if (output === 'json') {
     const body = r.ok
-      ? { valid: true, source: r.source, summary: summary(r.config), errors: [], warnings: r.warnings.map(jsonError) }
-      : { valid: false, source: r.source, errors: r.errors.map(jsonError), warnings: r.warnings.map(jsonError) };
+      ? {
+          valid: true,
+          source: r.source,
+          summary: summary(r.config),
+          errors: [],
+          warnings: r.warnings.map(jsonError),
+        }
+      : {
+          valid: false,
+          source: r.source,
+          errors: r.errors.map(jsonError),
+          warnings: r.warnings.map(jsonError),
+        };
     io.stdout(`${JSON.stringify(body, null, 2)}\n`);
     return r.ok ? 0 : 1;
   }
   for (const w of r.warnings) io.stderr(`warning: ${formatConfigError(w)}\n`);
   if (!r.ok) {
     for (const e of r.errors) io.stdout(`${formatConfigError(e)}\n`);
-    io.stderr(`${file === '-' ? 'standard input' : file}: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}\n`);
+    io.stderr(
+      `${file === '-' ? 'standard input' : file}: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}\n`,
+    );
     return 1;
   }
   io.stdout(`${summary(r.config)}\n`);
@@ -70,7 +83,9 @@ export function runValidate(file: string, output: string, io: ConfigCommandIo): 
 export function registerConfigCommands(program: Command, io: ConfigCommandIo = defaultIo): void {
   const config = program
     .command('config')
-    .description(`Validate Herald configuration (ConfigMap ${configMapName}, key ${configMapKey}) and print its schema`);
+    .description(
+      `Validate Herald configuration (ConfigMap ${configMapName}, key ${configMapKey}) and print its schema`,
+    );
   config.addHelpText(
     'after',
     `
