@@ -1,1 +1,2 @@
 export * from './lab/index.ts';
+export * from './speaker-harness.ts';
