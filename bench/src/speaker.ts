@@ -1,0 +1,256 @@
+// herald-speaker benchmark (on demand, not a test). In one run, against the real apiserver and FRR:
+//  1. Latency from a Service's status IP being written to the /32 being in the router namespace's kernel
+//     table, p50/p99 over BENCH_LATENCY Services with BENCH_PRELOAD more already announced. Reference: the
+//     same patch's arrival as a watch event at a plain client in the bench process (the floor any speaker
+//     pays before it can act); printed as a ratio.
+//  2. Convergence: speaker start → all BENCH_SERVICES /32s in FRR on each of 3 sessions. Reference: the bare
+//     BGP library (`heraldctl bgp announce --prefixes-file`) from the same node with the same prefixes.
+//  3. RSS and CPU of the speaker while holding them, against the bare BGP sender's RSS.
+// Arrival in the kernel is observed with `ip monitor route` inside the router namespace (event-driven, no
+// polling granularity); FRR's counts are polled through bgpd's vty socket.
+//
+//   npm run bench:speaker -w bench   (env: BENCH_SERVICES=10000 BENCH_LATENCY=1000 BENCH_PRELOAD=1000)
+import { type ChildProcess, spawn } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import {
+  announceArgs,
+  createLoadBalancer,
+  type FrrRouter,
+  FrrVtyClient,
+  labUnavailableReason,
+  putSlice,
+  requireInfra,
+  run,
+  SPEAKER_ASN,
+  type SpeakerLab,
+  setIngress,
+  startHerald,
+  startSpeakerLab,
+} from '@herald/e2e';
+import { Watch } from '@kubernetes/client-node';
+
+const SERVICES = Number(process.env.BENCH_SERVICES ?? 10_000);
+const LATENCY = Number(process.env.BENCH_LATENCY ?? 1_000);
+const PRELOAD = Number(process.env.BENCH_PRELOAD ?? 1_000);
+const EXTRA_V4 = ['203.0.113.60', '203.0.113.61'];
+
+/** The i-th address of the benchmarking range 198.18.0.0/15. */
+function benchIp(i: number): string {
+  const v = (198 << 24) + (18 << 16) + 1 + i;
+  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
+}
+
+const config = `
+addressPools:
+  - name: bench
+    addresses: [198.18.0.0/15]
+peers:
+  - {name: s1, peerAddress: 203.0.113.1, peerASN: 64512, myASN: ${SPEAKER_ASN}}
+  - {name: s2, peerAddress: 203.0.113.1, peerASN: 64512, myASN: ${SPEAKER_ASN}, sourceAddress: ${EXTRA_V4[0]}}
+  - {name: s3, peerAddress: 203.0.113.1, peerASN: 64512, myASN: ${SPEAKER_ASN}, sourceAddress: ${EXTRA_V4[1]}}
+bgpAdvertisements:
+  - name: all
+`;
+
+function percentile(sorted: readonly number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
+}
+
+/** Watches the router namespace's kernel table; resolves waiters when a destination appears. */
+class RouteMonitor {
+  readonly #child: ChildProcess;
+  readonly #seen = new Map<string, number>();
+  readonly #waiters = new Map<string, (t: number) => void>();
+  constructor(ns: string) {
+    this.#child = spawn('ip', ['-n', ns, 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
+    let partial = '';
+    this.#child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      const now = performance.now();
+      const lines = (partial + chunk).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (line.startsWith('Deleted')) continue;
+        const dst = line.split(' ')[0]!;
+        if (!this.#seen.has(dst)) this.#seen.set(dst, now);
+        this.#waiters.get(dst)?.(now);
+        this.#waiters.delete(dst);
+      }
+    });
+  }
+  wait(dst: string): Promise<number> {
+    const t = this.#seen.get(dst);
+    if (t !== undefined) return Promise.resolve(t);
+    return new Promise((resolve) => this.#waiters.set(dst, resolve));
+  }
+  stop() {
+    this.#child.kill();
+  }
+}
+
+async function prefixesFrom(vty: FrrVtyClient, neighbor: string): Promise<number> {
+  const s = await vty.json<{ ipv4Unicast?: { peers?: Record<string, { pfxRcd?: number }> } }>(
+    'show bgp ipv4 unicast summary json',
+  );
+  return s.ipv4Unicast?.peers?.[neighbor]?.pfxRcd ?? 0;
+}
+
+async function waitPrefixes(vty: FrrVtyClient, neighbors: readonly string[], n: number, limitMs = 600_000) {
+  const deadline = Date.now() + limitMs;
+  for (;;) {
+    const counts = await Promise.all(neighbors.map((a) => prefixesFrom(vty, a)));
+    if (counts.every((c) => c >= n)) return performance.now();
+    if (Date.now() > deadline) throw new Error(`FRR has ${counts.join('/')} of ${n} prefixes`);
+    await sleep(5);
+  }
+}
+
+function procStats(pid: number): { rssMiB: number; cpuTicks: number } {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return { rssMiB: rssKb / 1024, cpuTicks: Number(fields[11]) + Number(fields[12]) };
+}
+
+async function createMany(t: SpeakerLab, from: number, to: number, withIp: boolean) {
+  const batch = 32;
+  for (let i = from; i < to; i += batch) {
+    await Promise.all(
+      Array.from({ length: Math.min(batch, to - i) }, async (_, k) => {
+        const n = i + k;
+        await createLoadBalancer(t.core, `b${n}`, withIp ? { ips: [benchIp(n)] } : {});
+        await putSlice(t.discovery, `b${n}`, [
+          { node: 'node-0', address: `10.244.${(n >> 8) & 255}.${n & 255}` },
+        ]);
+      }),
+    );
+  }
+}
+
+async function main() {
+  const reason = labUnavailableReason();
+  if (reason || !requireInfra({ netns: true, binaries: ['kube-apiserver', 'etcd'] }, 'bench:speaker')) {
+    console.error(`bench:speaker cannot run: ${reason ?? 'missing test bed binaries'}`);
+    process.exit(1);
+  }
+  const t = await startSpeakerLab({ nodes: 1, config });
+  const frr = t.lab.router as FrrRouter;
+  const node = t.lab.nodes[0]!;
+  let monitor: RouteMonitor | undefined;
+  let vty: FrrVtyClient | undefined;
+  try {
+    // Two more source addresses on the node's link, so one speaker holds 3 sessions to the router.
+    const links = JSON.parse((await run('ip', ['-n', node.ns, '-j', 'addr', 'show'])).stdout) as Array<{
+      ifname: string;
+      addr_info: Array<{ local: string }>;
+    }>;
+    const dev = links.find((l) => l.addr_info.some((a) => a.local === node.ipv4))!.ifname;
+    for (const a of EXTRA_V4) {
+      await run('ip', ['-n', node.ns, 'addr', 'add', `${a}/25`, 'dev', dev]);
+      await frr.addPeer({ address: a, asn: SPEAKER_ASN, families: ['ipv4'] });
+    }
+    const neighbors = [node.ipv4, ...EXTRA_V4];
+    vty = await FrrVtyClient.open(`${frr.paths.vtyDir}/bgpd.vty`);
+    monitor = new RouteMonitor(t.lab.routerNs);
+
+    // ---- 1. latency ----
+    console.log(`creating ${PRELOAD} announced + ${LATENCY} pending Services…`);
+    await createMany(t, 0, PRELOAD, true);
+    await createMany(t, PRELOAD, PRELOAD + LATENCY, false);
+    const speaker = await t.startSpeaker(0, ['--log-level', 'warn']);
+    await waitPrefixes(vty, neighbors, PRELOAD);
+    const watchSeen = new Map<string, (t: number) => void>();
+    const watch = new Watch(t.cp.kubeConfig);
+    const abort = await watch.watch(
+      '/api/v1/namespaces/apps/services',
+      {
+        resourceVersion: (await t.core.listNamespacedService({ namespace: 'apps', limit: 1 })).metadata!
+          .resourceVersion!,
+      },
+      (
+        _phase: string,
+        obj: { metadata?: { name?: string }; status?: { loadBalancer?: { ingress?: unknown[] } } },
+      ) => {
+        if (obj.status?.loadBalancer?.ingress?.length)
+          watchSeen.get(obj.metadata?.name ?? '')?.(performance.now());
+      },
+      () => undefined,
+    );
+    const routeMs: number[] = [];
+    const watchMs: number[] = [];
+    for (let n = PRELOAD; n < PRELOAD + LATENCY; n++) {
+      const name = `b${n}`;
+      const watched = new Promise<number>((resolve) => watchSeen.set(name, resolve));
+      const inKernel = monitor.wait(benchIp(n));
+      const t0 = performance.now();
+      await setIngress(t.core, name, [benchIp(n)]);
+      routeMs.push((await inKernel) - t0);
+      watchMs.push((await watched) - t0);
+      watchSeen.delete(name);
+    }
+    abort.abort();
+    routeMs.sort((a, b) => a - b);
+    watchMs.sort((a, b) => a - b);
+
+    // ---- 2. convergence of SERVICES after a speaker start, and 3. RSS/CPU ----
+    await speaker.stop('SIGTERM');
+    console.log(`creating Services up to ${SERVICES}…`);
+    await createMany(t, PRELOAD + LATENCY, SERVICES, true);
+    await waitPrefixes(vty, neighbors, 0);
+    const startedAt = performance.now();
+    const big = await t.startSpeaker(0, ['--log-level', 'warn', '--shutdown-mode', 'withdraw']);
+    const convergedAt = await waitPrefixes(vty, neighbors, SERVICES);
+    const convergeMs = convergedAt - startedAt;
+    await sleep(2_000);
+    const a = procStats(big.pid);
+    await sleep(10_000);
+    const b = procStats(big.pid);
+    const idleCpuPct = ((b.cpuTicks - a.cpuTicks) / 100 / 10) * 100;
+    await big.stop('SIGTERM');
+    await waitPrefixes(vty, [], 0);
+
+    // Reference: the bare BGP library with the same prefixes on one session from the same node.
+    const file = join(t.lab.dir, 'bench-prefixes.txt');
+    writeFileSync(file, `${Array.from({ length: SERVICES }, (_, i) => `${benchIp(i)}/32`).join('\n')}\n`);
+    const t1 = performance.now();
+    const bare = startHerald(
+      t.lab,
+      node.ns,
+      announceArgs(t.lab, { node, family: 'ipv4', localAsn: SPEAKER_ASN, prefixesFile: file }),
+    );
+    const bareAt = await waitPrefixes(vty, [node.ipv4], SERVICES);
+    const bareMs = bareAt - t1;
+    await sleep(2_000);
+    const bareRss = procStats(bare.pid).rssMiB;
+    await bare.stop();
+
+    const f = (x: number) => x.toFixed(1);
+    console.log('\nherald-speaker benchmark (one run, same apiserver and FRR)');
+    console.log(
+      `latency status→kernel route (${LATENCY} Services, ${PRELOAD} already announced): ` +
+        `p50 ${f(percentile(routeMs, 50))} ms, p99 ${f(percentile(routeMs, 99))} ms`,
+    );
+    console.log(
+      `  reference status→watch event at a plain client: p50 ${f(percentile(watchMs, 50))} ms, ` +
+        `p99 ${f(percentile(watchMs, 99))} ms; ratio p50 ${f(percentile(routeMs, 50) / percentile(watchMs, 50))}x`,
+    );
+    console.log(`convergence of ${SERVICES} Services × 3 sessions after start: ${f(convergeMs)} ms`);
+    console.log(
+      `  reference bare BGP sender, ${SERVICES} prefixes × 1 session: ${f(bareMs)} ms; ratio ${f(convergeMs / bareMs)}x`,
+    );
+    console.log(
+      `speaker RSS holding ${SERVICES} Services, 3 sessions: ${f(b.rssMiB)} MiB; idle CPU ${f(idleCpuPct)} %`,
+    );
+    console.log(
+      `  reference bare BGP sender RSS (1 session): ${f(bareRss)} MiB; ratio ${f(b.rssMiB / bareRss)}x`,
+    );
+  } finally {
+    monitor?.stop();
+    vty?.close();
+    await t.destroy();
+  }
+}
+
+await main();
