@@ -20,9 +20,9 @@ export function birdProtocolName(address: string): string {
 }
 
 function channels(families: readonly AddressFamily[], ibgp: boolean): string[] {
-  // iBGP next hops are resolved recursively by default, which needs an IGP table; the lab link is shared.
-  const gateway = ibgp ? ' gateway direct;' : '';
-  return families.map((f) => `  ${f} { import all; export none;${gateway} };`);
+  // iBGP is multihop (recursive next hops via an IGP) by default in BIRD; the lab link is one shared
+  // segment, so iBGP peers are declared `direct` like eBGP ones.
+  return [...(ibgp ? ['  direct;'] : []), ...families.map((f) => `  ${f} { import all; export none; };`)];
 }
 
 export function renderBirdConfig(config: RouterConfig, logFile: string): string {

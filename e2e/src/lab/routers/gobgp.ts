@@ -57,6 +57,13 @@ export function renderGobgpConfig(config: RouterConfig): string {
   return lines.join('\n');
 }
 
+/** gobgp -j renders RFC 8092 values with Go field names. */
+interface GobgpLargeCommunity {
+  ASN: number;
+  LocalData1: number;
+  LocalData2: number;
+}
+
 interface GobgpPath {
   nlri?: { prefix?: string; prefix_len?: number };
   attrs?: {
@@ -65,12 +72,7 @@ interface GobgpPath {
     nexthop?: string;
     as_paths?: { asns?: number[] }[];
     communities?: number[];
-    values?: { global_admin: number; local_data1: number; local_data2: number }[];
-    local_pref?: number;
     metric?: number;
-    med?: number;
-    mp_reach?: unknown;
-    next_hop?: string;
   }[];
   best?: boolean;
   stale?: boolean;
@@ -101,8 +103,8 @@ export function parseGobgpRib(json: unknown): RibRoute[] {
         else if (a.type === 8)
           route.communities = (a.communities ?? []).map((c) => `${c >>> 16}:${c & 0xffff}`);
         else if (a.type === 32)
-          route.largeCommunities = (a.values ?? []).map(
-            (v) => `${v.global_admin}:${v.local_data1}:${v.local_data2}`,
+          route.largeCommunities = ((a.value ?? []) as GobgpLargeCommunity[]).map(
+            (v) => `${v.ASN}:${v.LocalData1}:${v.LocalData2}`,
           );
       }
       out.push(route);
