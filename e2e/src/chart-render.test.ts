@@ -375,12 +375,12 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
     );
     const sm = one(full, 'ServiceMonitor', 'herald-speaker');
     expect(sm.apiVersion).toBe('monitoring.coreos.com/v1');
-    expect(sm.metadata.labels.release).toBe('prometheus');
+    expect(sm.metadata.labels?.release).toBe('prometheus');
     expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s' }]);
     const svc = one(full, 'Service', 'herald-speaker-metrics');
     expect(sm.spec.selector.matchLabels).toEqual(
       Object.fromEntries(
-        Object.entries(svc.metadata.labels).filter(([k]) => k in sm.spec.selector.matchLabels),
+        Object.entries(svc.metadata.labels ?? {}).filter(([k]) => k in sm.spec.selector.matchLabels),
       ),
     );
     expect(svc.spec.ports).toEqual([{ name: 'metrics', port: 9473, targetPort: 'metrics', protocol: 'TCP' }]);
