@@ -352,8 +352,17 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
           t.end();
           // The machine already knows; resolve stop() waiters when the socket is really gone.
           const waiters = conn.closedWaiters.splice(0);
-          t.attach({ data() {}, drain() {}, closed: () => waiters.forEach((w) => w()) });
-          if (waiters.length > 0) setTimeout(() => waiters.forEach((w) => w()), 2500).unref();
+          t.attach({
+            data() {},
+            drain() {},
+            closed: () => {
+              for (const w of waiters) w();
+            },
+          });
+          if (waiters.length > 0)
+            setTimeout(() => {
+              for (const w of waiters) w();
+            }, 2500).unref();
         }
         return;
       case 'armTimer': {

@@ -128,7 +128,10 @@ export class BgpSpeaker extends EventEmitter<BgpSpeakerEvents> {
       this.emit('connectionRejected', { remoteAddress: remote, reason });
       socket.destroy();
     };
-    if (!session) return reject('no peer configured for this address');
+    if (!session) {
+      reject('no peer configured for this address');
+      return;
+    }
     // Swallow socket errors until the session attaches its own handlers.
     socket.on('error', () => {});
     try {

@@ -326,7 +326,10 @@ export class SessionMachine {
   }
 
   #tcpClosed(reason: string): void {
-    if (this.#state === 'Connect') return this.#connectFailed(reason);
+    if (this.#state === 'Connect') {
+      this.#connectFailed(reason);
+      return;
+    }
     if (!this.#connected()) return;
     this.#out.push({ type: 'error', error: new Error(`connection closed by peer or network: ${reason}`) });
     this.#down(`connection closed: ${reason}`, { restart: true, alreadyClosed: true });
@@ -370,9 +373,15 @@ export class SessionMachine {
     while (this.#connected()) {
       const next = framer.next();
       if (next === undefined) return;
-      if (!next.ok) return this.#fail(next.error, 'bad message header', true);
+      if (!next.ok) {
+        this.#fail(next.error, 'bad message header', true);
+        return;
+      }
       const decoded = decodeMessage(next.value.message, next.value.header.type, this.#ctx);
-      if (!decoded.ok) return this.#fail(decoded.error, 'malformed message', true);
+      if (!decoded.ok) {
+        this.#fail(decoded.error, 'malformed message', true);
+        return;
+      }
       const message = decoded.value;
       this.stats.messagesIn[MESSAGE_NAMES[message.type]]++;
       this.#onMessage(message);
@@ -394,16 +403,34 @@ export class SessionMachine {
       );
     switch (this.#state) {
       case 'OpenSent':
-        if (message.type !== 'open') return fsmError(FsmSubcode.UnexpectedMessageInOpenSent);
-        return this.#onOpen(message);
+        if (message.type !== 'open') {
+          fsmError(FsmSubcode.UnexpectedMessageInOpenSent);
+          return;
+        }
+        {
+          this.#onOpen(message);
+          return;
+        }
       case 'OpenConfirm':
-        if (message.type !== 'keepalive') return fsmError(FsmSubcode.UnexpectedMessageInOpenConfirm);
+        if (message.type !== 'keepalive') {
+          fsmError(FsmSubcode.UnexpectedMessageInOpenConfirm);
+          return;
+        }
         this.#restartHoldTimer();
-        return this.#established();
+        {
+          this.#established();
+          return;
+        }
       case 'Established':
         this.#restartHoldTimer();
-        if (message.type === 'open') return fsmError(FsmSubcode.UnexpectedMessageInEstablished);
-        if (message.type === 'update') return this.#onUpdate(message);
+        if (message.type === 'open') {
+          fsmError(FsmSubcode.UnexpectedMessageInEstablished);
+          return;
+        }
+        if (message.type === 'update') {
+          this.#onUpdate(message);
+          return;
+        }
         if (message.type === 'route-refresh') {
           // Unknown AFI/SAFI in ROUTE-REFRESH is ignored (RFC 2918 §4).
           if (message.afi && this.#negotiated?.families.includes(message.afi) && message.subtype === 0) {
@@ -419,7 +446,10 @@ export class SessionMachine {
 
   #onOpen(open: Extract<BgpMessage, { type: 'open' }>): void {
     const result = negotiate(open, { config: this.#config, localRouterId: this.#localRouterId! });
-    if (result instanceof BgpError) return this.#fail(result, 'OPEN rejected', true);
+    if (result instanceof BgpError) {
+      this.#fail(result, 'OPEN rejected', true);
+      return;
+    }
     this.#negotiated = result;
     this.#ctx = {
       fourOctetAsn: result.fourOctetAsn,

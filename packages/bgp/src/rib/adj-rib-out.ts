@@ -162,7 +162,7 @@ export class AdjRibOut {
   }
 
   #active(afi: Afi): boolean {
-    return this.#session !== undefined && this.#session.families.includes(afi);
+    return this.#session?.families.includes(afi) ?? false;
   }
 
   #queueAnnounce(entry: RibEntry): void {

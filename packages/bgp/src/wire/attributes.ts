@@ -454,7 +454,9 @@ export function encodePathAttributes(
   if (a.localPref !== undefined) writeAttribute(below, WELL_KNOWN, AttrType.LocalPref, u32(a.localPref));
   if (a.communities.length > 0) {
     const v = Buffer.allocUnsafe(a.communities.length * 4);
-    a.communities.forEach((c, i) => v.writeUInt32BE(c, i * 4));
+    a.communities.forEach((c, i) => {
+      v.writeUInt32BE(c, i * 4);
+    });
     writeAttribute(below, OPTIONAL_TRANSITIVE, AttrType.Communities, v);
   }
   const above = new Writer(64, false);

@@ -1,5 +1,5 @@
 import { describe, expect, test } from '@jest/globals';
-import { BgpError } from '../errors.ts';
+import type { BgpError } from '../errors.ts';
 import { parsePrefix } from '../prefix.ts';
 import { encodePathAttributes } from './attributes.ts';
 import { decodeHeader, MessageFramer } from './header.ts';
@@ -15,7 +15,10 @@ import { buildEndOfRib, buildIpv4Announce, buildIpv4Withdraw, buildMpAnnounce } 
 const ctx: CodecContext = { fourOctetAsn: true, maxMessageSize: 4096, ebgp: true };
 const MARKER = 'ff'.repeat(16);
 
-function decode(msg: Buffer, c: CodecContext = ctx): { ok: true; value: BgpMessage } | { ok: false; error: BgpError } {
+function decode(
+  msg: Buffer,
+  c: CodecContext = ctx,
+): { ok: true; value: BgpMessage } | { ok: false; error: BgpError } {
   const h = decodeHeader(msg, c.maxMessageSize);
   if (!h.ok) return h;
   return decodeMessage(msg, h.value.type, c);
@@ -71,9 +74,12 @@ describe('header', () => {
     expectError(Buffer.from(`${MARKER}001204`, 'hex'), 1, 2, '0012');
     expectError(Buffer.from(`${MARKER}100104`, 'hex'), 1, 2, '1001');
   });
-  test('KEEPALIVE with a body → 1/2', () => expectError(Buffer.from(`${MARKER}00140400`, 'hex'), 1, 2, '0014'));
-  test('OPEN shorter than 29 → 1/2', () => expectError(Buffer.from(`${MARKER}0014` + '01' + '04', 'hex'), 1, 2, '0014'));
-  test('unknown type → 1/3 with the type', () => expectError(Buffer.from(`${MARKER}001309`, 'hex'), 1, 3, '09'));
+  test('KEEPALIVE with a body → 1/2', () =>
+    expectError(Buffer.from(`${MARKER}00140400`, 'hex'), 1, 2, '0014'));
+  test('OPEN shorter than 29 → 1/2', () =>
+    expectError(Buffer.from(`${MARKER}0014` + '01' + '04', 'hex'), 1, 2, '0014'));
+  test('unknown type → 1/3 with the type', () =>
+    expectError(Buffer.from(`${MARKER}001309`, 'hex'), 1, 3, '09'));
   test('framer splits a stream fed byte by byte', () => {
     const f = new MessageFramer(4096);
     const stream = Buffer.concat([encodeKeepalive(), encodeRouteRefresh('ipv6'), encodeKeepalive()]);
@@ -136,7 +142,11 @@ describe('OPEN', () => {
       routeRefresh: true,
       fourOctetAsn: 4200000001,
       extendedMessages: true,
-      gracefulRestart: { restarting: true, restartTime: 120, families: [{ afi: 'ipv4', forwardingPreserved: false }] },
+      gracefulRestart: {
+        restarting: true,
+        restartTime: 120,
+        families: [{ afi: 'ipv4', forwardingPreserved: false }],
+      },
     });
   });
   test('unsupported version → 2/1 with data 0004', () => {
@@ -155,7 +165,9 @@ describe('OPEN', () => {
   test('unknown capabilities are ignored', () => {
     const m = Buffer.from(`${MARKER}002301` + '04fde9005acb007101' + '06' + '0204' + '4602abcd', 'hex');
     const r = decode(m);
-    expect(r.ok && r.value.type === 'open' && r.value.capabilities.unknown).toEqual([{ code: 0x46, value: Buffer.from('abcd', 'hex') }]);
+    expect(r.ok && r.value.type === 'open' && r.value.capabilities.unknown).toEqual([
+      { code: 0x46, value: Buffer.from('abcd', 'hex') },
+    ]);
   });
   test('RFC 9072 extended optional parameters are accepted', () => {
     const caps = '0200' + '4104' + '0000fde9';
@@ -179,14 +191,19 @@ describe('NOTIFICATION', () => {
     expect(r.ok).toBe(true);
     if (!r.ok || r.value.type !== 'notification') return;
     const info = describeNotification(r.value.code, r.value.subcode, r.value.data);
-    expect(info).toMatchObject({ codeName: 'Cease', subcodeName: 'Administrative Shutdown', communication: 'maintenance ✓' });
+    expect(info).toMatchObject({
+      codeName: 'Cease',
+      subcodeName: 'Administrative Shutdown',
+      communication: 'maintenance ✓',
+    });
   });
   test('communication is cut at 255 bytes on a character boundary', () => {
     const data = encodeShutdownCommunication('é'.repeat(200));
     expect(data[0]).toBe(254);
     expect(data.subarray(1).toString('utf8')).toBe('é'.repeat(127));
   });
-  test('hold timer expired vector', () => expect(encodeNotification(4, 0).toString('hex')).toBe(`${MARKER}00150304 00`.replace(' ', '')));
+  test('hold timer expired vector', () =>
+    expect(encodeNotification(4, 0).toString('hex')).toBe(`${MARKER}00150304 00`.replace(' ', '')));
 });
 
 describe('ROUTE-REFRESH', () => {
@@ -212,7 +229,10 @@ describe('UPDATE decode', () => {
       'c01008 0002fde900000064'.replaceAll(' ', '') + // EXT rt:65001:100
       'c0200c 0000fde9 00000001 00000002'.replaceAll(' ', ''); // LARGE
     const u = update(rawUpdate(attrs, ['198.51.100.7/32', '198.51.100.0/24']));
-    expect(u.announced.map((p) => `${p.address}/${p.length}`)).toEqual(['198.51.100.7/32', '198.51.100.0/24']);
+    expect(u.announced.map((p) => `${p.address}/${p.length}`)).toEqual([
+      '198.51.100.7/32',
+      '198.51.100.0/24',
+    ]);
     expect(u.attributes).toMatchObject({
       origin: 'igp',
       asPath: [{ type: 'sequence', asns: [65001] }],
@@ -233,10 +253,22 @@ describe('UPDATE decode', () => {
   });
   test('2-octet AS_PATH merged with AS4_PATH (RFC 6793)', () => {
     const c2 = { ...ctx, fourOctetAsn: false };
-    const m = rawUpdate(ORIGIN_IGP + '400206 0202 5ba0 fde9'.replaceAll(' ', '') + NEXT_HOP + 'c01106 0501 fa56ea01'.replaceAll(' ', ''), ['198.51.100.7/32']);
+    const m = rawUpdate(
+      ORIGIN_IGP +
+        '400206 0202 5ba0 fde9'.replaceAll(' ', '') +
+        NEXT_HOP +
+        'c01106 0501 fa56ea01'.replaceAll(' ', ''),
+      ['198.51.100.7/32'],
+    );
     // AS4_PATH above has an invalid segment type → discarded (RFC 6793 §6), the route survives.
     expect(update(m, c2).discardedAttributes.map((d) => d.typeCode)).toEqual([17]);
-    const ok = rawUpdate(ORIGIN_IGP + '400206 0202 5ba0 fde9'.replaceAll(' ', '') + NEXT_HOP + 'c01106 0201 fa56ea01'.replaceAll(' ', ''), ['198.51.100.7/32']);
+    const ok = rawUpdate(
+      ORIGIN_IGP +
+        '400206 0202 5ba0 fde9'.replaceAll(' ', '') +
+        NEXT_HOP +
+        'c01106 0201 fa56ea01'.replaceAll(' ', ''),
+      ['198.51.100.7/32'],
+    );
     expect(update(ok, c2).attributes.asPath).toEqual([
       { type: 'sequence', asns: [23456] },
       { type: 'sequence', asns: [4200000001] },
@@ -244,7 +276,10 @@ describe('UPDATE decode', () => {
   });
   test('IPv6 MP_REACH with global + link-local next hop, MP_UNREACH, End-of-RIB', () => {
     const p = parsePrefix('2001:db8:100::1/128');
-    const { below, above } = encodePathAttributes({ origin: 0, asPath: [65001], communities: [], extendedCommunities: [], largeCommunities: [] }, true);
+    const { below, above } = encodePathAttributes(
+      { origin: 0, asPath: [65001], communities: [], extendedCommunities: [], largeCommunities: [] },
+      true,
+    );
     const nh = Buffer.from('20010db8000100000000000000000001fe800000000000000000000000000001', 'hex');
     const nlri = encodeNlriPrefix(p);
     const u = update(buildMpAnnounce('ipv6', below, above, nh, [nlri], nlri.length));
@@ -256,21 +291,38 @@ describe('UPDATE decode', () => {
   });
   test('IPv4 announce/withdraw builders round-trip', () => {
     const { below, above } = encodePathAttributes(
-      { origin: 0, asPath: [65001], nextHop: Buffer.from([203, 0, 113, 1]), communities: [0xfde90064], extendedCommunities: [], largeCommunities: [[1, 2, 3]] },
+      {
+        origin: 0,
+        asPath: [65001],
+        nextHop: Buffer.from([203, 0, 113, 1]),
+        communities: [0xfde90064],
+        extendedCommunities: [],
+        largeCommunities: [[1, 2, 3]],
+      },
       true,
     );
     const n = [encodeNlriPrefix(parsePrefix('198.51.100.7/32'))];
     const u = update(buildIpv4Announce(below, above, n, 5));
-    expect(u.attributes).toMatchObject({ nextHop: '203.0.113.1', communities: ['65001:100'], largeCommunities: ['1:2:3'] });
+    expect(u.attributes).toMatchObject({
+      nextHop: '203.0.113.1',
+      communities: ['65001:100'],
+      largeCommunities: ['1:2:3'],
+    });
     expect(update(buildIpv4Withdraw(n, 5)).withdrawn).toEqual([parsePrefix('198.51.100.7/32')]);
   });
   test('AS4_PATH is sent toward 2-octet peers when the path has a 4-octet ASN', () => {
-    const { above } = encodePathAttributes({ origin: 0, asPath: [4200000001], communities: [], extendedCommunities: [], largeCommunities: [] }, false);
+    const { above } = encodePathAttributes(
+      { origin: 0, asPath: [4200000001], communities: [], extendedCommunities: [], largeCommunities: [] },
+      false,
+    );
     expect(above.toString('hex')).toBe('c01106' + '0201fa56ea01');
   });
   test('extended-length flag used only above 255 bytes', () => {
     const many = Array.from({ length: 70 }, (_, i) => i);
-    const { below } = encodePathAttributes({ origin: 0, asPath: [1], communities: many, extendedCommunities: [], largeCommunities: [] }, true);
+    const { below } = encodePathAttributes(
+      { origin: 0, asPath: [1], communities: many, extendedCommunities: [], largeCommunities: [] },
+      true,
+    );
     expect(below.subarray(below.length - 284, below.length - 280).toString('hex')).toBe('d0080118');
   });
 });
@@ -299,9 +351,11 @@ describe('UPDATE errors (RFC 4271 §6.3 codes, RFC 7606 actions)', () => {
   test('ORIGIN bad value → treat-as-withdraw 3/6', () => taw('40010103' + AS_PATH_65001 + NEXT_HOP, 3, 6));
   test('ORIGIN bad length → treat-as-withdraw 3/5', () => taw('4001020000' + AS_PATH_65001 + NEXT_HOP, 3, 5));
   test('ORIGIN flags wrong → treat-as-withdraw 3/4', () => taw('c0010100' + AS_PATH_65001 + NEXT_HOP, 3, 4));
-  test('malformed AS_PATH → treat-as-withdraw 3/11', () => taw(ORIGIN_IGP + '40020602050000fde9' + NEXT_HOP, 3, 11));
+  test('malformed AS_PATH → treat-as-withdraw 3/11', () =>
+    taw(ORIGIN_IGP + '40020602050000fde9' + NEXT_HOP, 3, 11));
   test('zero-length AS_PATH segment → 3/11', () => taw(ORIGIN_IGP + '4002020200' + NEXT_HOP, 3, 11));
-  test('NEXT_HOP 0.0.0.0 → treat-as-withdraw 3/8', () => taw(ORIGIN_IGP + AS_PATH_65001 + '40030400000000', 3, 8));
+  test('NEXT_HOP 0.0.0.0 → treat-as-withdraw 3/8', () =>
+    taw(ORIGIN_IGP + AS_PATH_65001 + '40030400000000', 3, 8));
   test('NEXT_HOP length 5 → 3/5', () => taw(ORIGIN_IGP + AS_PATH_65001 + '4003050102030405', 3, 5));
   test('MED bad length → 3/5', () => taw(BASE + '8004020001', 3, 5));
   test('COMMUNITIES length not %4 → treat-as-withdraw 3/9', () => taw(BASE + 'c00803010203', 3, 9));
@@ -311,8 +365,10 @@ describe('UPDATE errors (RFC 4271 §6.3 codes, RFC 7606 actions)', () => {
     expect(u.treatAsWithdraw?.subcode).toBe(3);
     expect(u.treatAsWithdraw?.data.toString('hex')).toBe('03');
   });
-  test('missing attributes without NLRI are fine', () => expect(update(rawUpdate('', [], nlri)).treatAsWithdraw).toBeUndefined());
-  test('attribute overrunning the attribute field → treat-as-withdraw (RFC 7606 §4)', () => taw(BASE + '800408000000c8', 3, 5));
+  test('missing attributes without NLRI are fine', () =>
+    expect(update(rawUpdate('', [], nlri)).treatAsWithdraw).toBeUndefined());
+  test('attribute overrunning the attribute field → treat-as-withdraw (RFC 7606 §4)', () =>
+    taw(BASE + '800408000000c8', 3, 5));
   test('ATOMIC_AGGREGATE with a body → attribute discard', () => {
     const u = update(rawUpdate(BASE + '40060101', nlri));
     expect(u.treatAsWithdraw).toBeUndefined();
@@ -328,9 +384,14 @@ describe('UPDATE errors (RFC 4271 §6.3 codes, RFC 7606 actions)', () => {
   });
   test('duplicate MP_REACH → 3/1 session reset', () => {
     const mp = '800e0a00020110' + '20010db8000100000000000000000001' + '00';
-    expectError(rawUpdate(ORIGIN_IGP + AS_PATH_65001 + mp.replace('0a', '15') + mp.replace('0a', '15')), 3, 1);
+    expectError(
+      rawUpdate(ORIGIN_IGP + AS_PATH_65001 + mp.replace('0a', '15') + mp.replace('0a', '15')),
+      3,
+      1,
+    );
   });
-  test('unrecognized well-known attribute → 3/2 with the attribute', () => expectError(rawUpdate(BASE + '40630100', nlri), 3, 2, '40630100'));
+  test('unrecognized well-known attribute → 3/2 with the attribute', () =>
+    expectError(rawUpdate(BASE + '40630100', nlri), 3, 2, '40630100'));
   test('unknown optional transitive attribute is kept, not an error', () => {
     const u = update(rawUpdate(BASE + 'c0630101', nlri));
     expect(u.attributes.unknown).toEqual([{ typeCode: 0x63, flags: 0xc0, value: Buffer.from([1]) }]);

@@ -15,7 +15,13 @@ import { encodeNlriPrefix } from './nlri.ts';
 import { encodeNotification, encodeShutdownCommunication } from './notification.ts';
 import { encodeOpen } from './open.ts';
 import { encodeRouteRefresh } from './route-refresh.ts';
-import { buildEndOfRib, buildIpv4Announce, buildIpv4Withdraw, buildMpAnnounce, buildMpWithdraw } from './update.ts';
+import {
+  buildEndOfRib,
+  buildIpv4Announce,
+  buildIpv4Withdraw,
+  buildMpAnnounce,
+  buildMpWithdraw,
+} from './update.ts';
 
 /** mulberry32: tiny deterministic PRNG. */
 function rng(seed: number): () => number {
@@ -30,7 +36,9 @@ function rng(seed: number): () => number {
 }
 
 function corpus(): Buffer[] {
-  const v4 = ['198.51.100.7/32', '198.51.100.0/24', '198.18.0.0/15'].map((p) => encodeNlriPrefix(parsePrefix(p)));
+  const v4 = ['198.51.100.7/32', '198.51.100.0/24', '198.18.0.0/15'].map((p) =>
+    encodeNlriPrefix(parsePrefix(p)),
+  );
   const v6 = ['2001:db8:100::1/128', '2001:db8:100::/64'].map((p) => encodeNlriPrefix(parsePrefix(p)));
   const a = encodePathAttributes(
     {
@@ -45,19 +53,46 @@ function corpus(): Buffer[] {
     },
     true,
   );
-  const a2 = encodePathAttributes({ origin: 2, asPath: [4200000001], communities: [], extendedCommunities: [], largeCommunities: [] }, false);
+  const a2 = encodePathAttributes(
+    { origin: 2, asPath: [4200000001], communities: [], extendedCommunities: [], largeCommunities: [] },
+    false,
+  );
   const nh6 = Buffer.from('20010db8000100000000000000000001fe800000000000000000000000000001', 'hex');
   return [
     encodeOpen({
       asn: 4200000001,
       holdTime: 90,
       bgpIdentifier: '203.0.113.1',
-      capabilities: { families: ['ipv4', 'ipv6'], asn: 4200000001, extendedMessages: true, gracefulRestart: { restarting: true, restartTime: 120, families: ['ipv4', 'ipv6'] } },
+      capabilities: {
+        families: ['ipv4', 'ipv6'],
+        asn: 4200000001,
+        extendedMessages: true,
+        gracefulRestart: { restarting: true, restartTime: 120, families: ['ipv4', 'ipv6'] },
+      },
     }),
-    buildIpv4Announce(a.below, a.above, v4, v4.reduce((n, b) => n + b.length, 0)),
-    buildIpv4Withdraw(v4, v4.reduce((n, b) => n + b.length, 0)),
-    buildMpAnnounce('ipv6', a2.below, a2.above, nh6, v6, v6.reduce((n, b) => n + b.length, 0)),
-    buildMpWithdraw('ipv6', v6, v6.reduce((n, b) => n + b.length, 0)),
+    buildIpv4Announce(
+      a.below,
+      a.above,
+      v4,
+      v4.reduce((n, b) => n + b.length, 0),
+    ),
+    buildIpv4Withdraw(
+      v4,
+      v4.reduce((n, b) => n + b.length, 0),
+    ),
+    buildMpAnnounce(
+      'ipv6',
+      a2.below,
+      a2.above,
+      nh6,
+      v6,
+      v6.reduce((n, b) => n + b.length, 0),
+    ),
+    buildMpWithdraw(
+      'ipv6',
+      v6,
+      v6.reduce((n, b) => n + b.length, 0),
+    ),
     buildEndOfRib('ipv4'),
     buildEndOfRib('ipv6'),
     encodeNotification(6, 2, encodeShutdownCommunication('bye')),
