@@ -88,6 +88,8 @@ export class Allocator {
   private readonly uses: Record<IPFamily, Map<bigint, AddressUse>> = { IPv4: new Map(), IPv6: new Map() };
   private readonly holdings = new Map<string, Holding>();
   private readonly sharedByKey = new Map<string, Set<AddressUse>>();
+  /** Held addresses outside every pool, kept in step so counting them is O(1). */
+  private readonly orphanUses = new Set<AddressUse>();
 
   constructor(pools: readonly PoolDefinition[] = []) {
     this.setPools(pools);
@@ -113,6 +115,7 @@ export class Allocator {
     this.poolsByName = new Map(pools.map((p) => [p.def.name, p]));
     const changed: PoolChange[] = [];
     const orphaned: OrphanedIP[] = [];
+    this.orphanUses.clear();
     for (const family of FAMILIES) {
       for (const use of this.uses[family].values()) {
         const before = use.pool?.def.name ?? null;
@@ -120,6 +123,7 @@ export class Allocator {
         use.pool = found?.pool ?? null;
         if (found !== null) found.fs.free.take(found.ordinal);
         const after = use.pool?.def.name ?? null;
+        if (after === null) this.orphanUses.add(use);
         for (const service of use.holders.keys()) {
           if (before !== after) changed.push({ service, address: use.address, from: before, to: after });
           if (after === null) orphaned.push({ service, ip: this.toAssigned(use) });
@@ -164,13 +168,15 @@ export class Allocator {
   /** Every held address that lies outside every pool, with its holders. */
   orphans(): OrphanedIP[] {
     const out: OrphanedIP[] = [];
-    for (const family of FAMILIES) {
-      for (const use of this.uses[family].values()) {
-        if (use.pool !== null) continue;
-        for (const service of use.holders.keys()) out.push({ service, ip: this.toAssigned(use) });
-      }
+    for (const use of this.orphanUses) {
+      for (const service of use.holders.keys()) out.push({ service, ip: this.toAssigned(use) });
     }
     return out;
+  }
+
+  /** Distinct held addresses outside every pool. O(1). */
+  orphanCount(): number {
+    return this.orphanUses.size;
   }
 
   stats(): PoolStats[] {
@@ -536,6 +542,7 @@ export class Allocator {
       sharingKey: null,
     };
     this.uses[ip.family].set(ip.value, use);
+    if (home === null) this.orphanUses.add(use);
     return use;
   }
 
@@ -566,6 +573,7 @@ export class Allocator {
       if (set?.size === 0) this.sharedByKey.delete(use.sharingKey);
     }
     this.uses[use.family].delete(use.value);
+    this.orphanUses.delete(use);
     if (use.pool !== null) {
       const fs = use.pool.spaces.get(use.family)!;
       fs.free.give(fs.space.ordinalOf(use.value)!);
