@@ -4,6 +4,7 @@
 // (createMetrics) and the exported `reasons`, so adding a metric or a reason without documenting it fails here.
 import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Registry } from 'prom-client';
+import { allocationCauses } from './allocator/index.ts';
 import { createMetrics } from './metrics.ts';
 import { reasons } from './reconciler.ts';
 
@@ -48,7 +49,7 @@ describe('docs/operations.md documents the controller', () => {
     const problems = own.flatMap((m) => {
       const type = rows.get(m.name);
       if (type === undefined) return [`${m.name} (${m.type}) is not in the metrics reference`];
-      return type === m.type ? [] : [`${m.name} is documented as ${type} but is a ${m.type}`];
+      return type === String(m.type) ? [] : [`${m.name} is documented as ${type} but is a ${m.type}`];
     });
     expect(problems).toEqual([]);
   });
@@ -85,5 +86,10 @@ describe('docs/operations.md documents the controller', () => {
     expect(emitted.filter((r) => rows.get(r) !== 'controller')).toEqual([]);
     const documented = [...rows].filter(([, from]) => from === 'controller').map(([r]) => r);
     expect(documented.filter((r) => !(emitted as readonly string[]).includes(r))).toEqual([]);
+  });
+
+  it('explains every allocation failure cause (the prefix of an AllocationFailed message)', () => {
+    const rows = new Set([...doc.matchAll(/^\|\s*`([A-Za-z]+)`\s*\|/gm)].map((m) => m[1]!));
+    expect(allocationCauses.filter((c) => !rows.has(c))).toEqual([]);
   });
 });
