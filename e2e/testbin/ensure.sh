@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds (once per version) the real control-plane binaries the e2e suite runs: kube-apiserver and
-# etcd from the wrapper Go modules beside this script, and helm via `go install`. Binaries are cached
+# etcd from the wrapper Go modules beside this script, helm via `go install`, and kubectl for the lab.
 # outside the repo, keyed by version, so only the first run on a machine pays for the build.
 # Prints the cache directory on stdout; progress goes to stderr.
 set -euo pipefail
@@ -33,6 +33,11 @@ build kube-apiserver "$KUBE_VERSION" "$here/kube" \
   "-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
   k8s.io/kubernetes/cmd/kube-apiserver
 build etcd "$ETCD_VERSION" "$here/etcd" "-s -w" .
+# kubectl for the local lab (`npm run lab` prints `kubectl get svc` commands); its own wrapper module with the
+# same pins, because kubectl pulls modules kube-apiserver does not. ~40 s on top of a kube-apiserver build.
+build kubectl "$KUBE_VERSION" "$here/kubectl" \
+  "-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
+  k8s.io/kubernetes/cmd/kubectl
 
 helm_out="$cache/helm-$HELM_VERSION"
 if [[ -x "$helm_out" ]]; then
@@ -48,5 +53,6 @@ fi
 # Stable names for the harness (symlinks into the versioned cache).
 ln -sfn "kube-apiserver-$KUBE_VERSION" "$cache/kube-apiserver"
 ln -sfn "etcd-$ETCD_VERSION" "$cache/etcd"
+ln -sfn "kubectl-$KUBE_VERSION" "$cache/kubectl"
 ln -sfn "helm-$HELM_VERSION" "$cache/helm"
 echo "$cache"
