@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds (once per version) the real control-plane binaries the e2e suite runs: kube-apiserver and
 # etcd from the wrapper Go modules beside this script, helm via `go install`, and kubectl for the lab.
-# outside the repo, keyed by version, so only the first run on a machine pays for the build.
+# Binaries are cached outside the repo, keyed by version, so only the first run on a machine pays for the build.
 # Prints the cache directory on stdout; progress goes to stderr.
 set -euo pipefail
 
