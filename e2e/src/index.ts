@@ -1,2 +1,3 @@
+export * from './kube/index.ts';
 export * from './lab/index.ts';
 export * from './speaker-harness.ts';
