@@ -13,6 +13,7 @@ import {
   ReferenceSpeaker,
   readPid,
   runIn,
+  sleep,
   startHerald,
   terminate,
   waitFor,
@@ -31,6 +32,12 @@ export interface Sender {
   /** Resident set size in KiB, if known. */
   rssKiB(): Promise<number | undefined>;
   close(): Promise<void>;
+}
+
+async function rssOf(pid: number): Promise<number | undefined> {
+  const status = await readFile(`/proc/${pid}/status`, 'utf8').catch(() => '');
+  const m = /VmRSS:\s+(\d+) kB/.exec(status);
+  return m ? Number(m[1]) : undefined;
 }
 
 export function benchPrefixes(count: number): string[] {
@@ -59,6 +66,27 @@ export class HeraldSender implements Sender {
     writeFileSync(this.file, `${this.prefixes.join('\n')}\n`);
   }
 
+  /** RSS of a heraldctl announcing a single prefix once Established: the runtime's share of the RSS. */
+  async baselineRssKiB(): Promise<number | undefined> {
+    const p = startHerald(
+      this.lab,
+      this.node.ns,
+      announceArgs(this.lab, {
+        node: this.node,
+        family: 'ipv4',
+        localAsn: this.asn,
+        prefixes: [this.prefixes[0]!],
+      }),
+    );
+    try {
+      await p.waitForEvent('established', (e) => e.event === 'established');
+      await sleep(500);
+      return rssOf(p.pid);
+    } finally {
+      await p.stop('SIGTERM');
+    }
+  }
+
   async connect(): Promise<void> {
     // heraldctl parses the file and fills its Adj-RIB-Out before it dials.
     this.process = startHerald(
@@ -78,10 +106,7 @@ export class HeraldSender implements Sender {
   }
 
   async rssKiB(): Promise<number | undefined> {
-    if (!this.process) return undefined;
-    const status = await readFile(`/proc/${this.process.pid}/status`, 'utf8').catch(() => '');
-    const m = /VmRSS:\s+(\d+) kB/.exec(status);
-    return m ? Number(m[1]) : undefined;
+    return this.process ? rssOf(this.process.pid) : undefined;
   }
 
   /** UPDATEs counted by Herald itself are not exposed on the CLI; FRR's counters are used instead. */

@@ -77,6 +77,7 @@ const median = (xs: number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)]!;
 };
+const mib = (kib: number | undefined) => (kib ? `${(kib / 1024).toFixed(1)} MiB` : 'unknown');
 const ms = (x: number) => `${x.toFixed(1)} ms`;
 
 async function main(): Promise<void> {
@@ -101,6 +102,9 @@ async function main(): Promise<void> {
     for (const s of senders) await s.prepare();
     const results = new Map<string, RunResult[]>(senders.map((s) => [s.name, []]));
     let heraldRss: number | undefined;
+    const herald = senders.find((s): s is HeraldSender => s instanceof HeraldSender);
+    const baselineRss = await herald?.baselineRssKiB();
+    if (herald) await drain(vty, herald);
     // Interleave senders run by run so machine noise spreads evenly over all of them.
     for (let run = 0; run < RUNS; run++) {
       for (const s of senders) {
@@ -138,7 +142,8 @@ async function main(): Promise<void> {
       `UPDATE messages per ${PREFIXES} prefixes: Herald ${med('Herald', 'updates')}, GoBGP ${med('GoBGP', 'updates')}, BIRD ${med('BIRD', 'updates')}`,
     );
     console.log(
-      `Herald RSS (heraldctl process, after sending): ${heraldRss ? `${(heraldRss / 1024).toFixed(1)} MiB` : 'unknown'}`,
+      `Herald RSS (heraldctl process, after sending): ${mib(heraldRss)}; ` +
+        `with a single prefix: ${mib(baselineRss)} (Node 24 + type stripping + CLI modules)`,
     );
   } finally {
     vty?.close();
