@@ -3,6 +3,7 @@
 // Modelled on controller-runtime's envtest flag set. There is no controller-manager, scheduler or
 // kubelet: nothing creates EndpointSlices, garbage-collects owned objects or finalizes namespace
 // deletion (a deleted namespace stays Terminating) — tests create what they need themselves.
+// Its processes do not keep Node alive (see ManagedProcess); they die with the process that started them.
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';

@@ -36,6 +36,10 @@ export interface StopOptions {
   graceMs?: number;
 }
 
+/**
+ * A tracked child. It does not keep the Node process alive (unref'd) so a leaked one cannot hang jest;
+ * a long-running program (the lab) must hold its own handle (e.g. wait for SIGINT) while children run.
+ */
 export interface ManagedProcess {
   readonly name: string;
   readonly pid: number;
@@ -158,6 +162,10 @@ export async function spawnManaged(opts: SpawnOptions): Promise<ManagedProcess> 
     closeSync(logFd); // the child holds its own copy
   }
   const pid = child.pid!;
+  // A running child does not keep this Node process alive: a test that forgets stop() must not hang
+  // jest forever (the child then dies with us, see above). stop() re-references it while it waits.
+  child.unref();
+  (child.stdout as (Readable & { unref?: () => void }) | null)?.unref?.();
   let info: ExitInfo | undefined;
   const exited = new Promise<ExitInfo>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -181,6 +189,7 @@ export async function spawnManaged(opts: SpawnOptions): Promise<ManagedProcess> 
       if (info) return Promise.resolve(info);
       stopping ??= (async () => {
         const graceMs = stopOpts.graceMs ?? 10_000;
+        child.ref();
         child.kill(stopOpts.signal ?? 'SIGTERM');
         let timer: NodeJS.Timeout | undefined;
         const timedOut = new Promise<'timeout'>((resolve) => {
