@@ -163,8 +163,18 @@ export class BirdRouter implements LabRouter {
     return join(this.dir, 'bird.pid');
   }
 
+  /** Extra configuration appended verbatim to bird.conf (e.g. a documented snippet). */
+  private extraConfig = '';
+
   private async writeConfig(): Promise<void> {
-    await writeFile(join(this.dir, 'bird.conf'), renderBirdConfig(this.config, join(this.dir, 'bird.log')));
+    const base = renderBirdConfig(this.config, join(this.dir, 'bird.log'));
+    await writeFile(join(this.dir, 'bird.conf'), `${base}${this.extraConfig}`);
+  }
+
+  async appendConfig(text: string): Promise<void> {
+    this.extraConfig += `\n${text}\n`;
+    await this.writeConfig();
+    await this.birdc(['configure']);
   }
 
   async start(): Promise<void> {
@@ -253,7 +263,8 @@ export class BirdRouter implements LabRouter {
       const name = head[1] ?? '';
       const address = /Neighbor address:\s*(\S+)/.exec(block)?.[1];
       if (!address) continue;
-      if (name.startsWith('dyn')) this.dynamicPeers.set(name, address);
+      if (!this.config.peers.some((p) => birdProtocolName(p.address) === name))
+        this.dynamicPeers.set(name, address);
       if (name.startsWith('listen')) continue; // the template protocol of a listen range
       const state = /BGP state:\s*(\S+)/.exec(block)?.[1] ?? head[3] ?? head[2] ?? '';
       out.push({ address, state, established: state === 'Established' });

@@ -264,6 +264,15 @@ export class FrrRouter implements LabRouter {
     await this.vtysh(cmds);
   }
 
+  /** Applies configuration text (as in frr.conf) through vtysh; `!` comment lines are skipped. */
+  async applyConfig(text: string): Promise<void> {
+    const lines = text
+      .split('\n')
+      .map((l) => l.trim())
+      .filter((l) => l !== '' && !l.startsWith('!'));
+    await this.vtysh(['configure terminal', ...lines]);
+  }
+
   async removePeer(address: string): Promise<void> {
     this.config = { ...this.config, peers: this.config.peers.filter((p) => p.address !== address) };
     await this.vtysh(['configure terminal', `router bgp ${this.config.asn}`, `no neighbor ${address}`]);
