@@ -36,11 +36,13 @@ describeLab('Herald session resilience against FRR', () => {
   };
 
   beforeAll(async () => {
-    lab = await createLab({ nodes: 3, router: 'frr' });
+    lab = await createLab({ nodes: 4, router: 'frr' });
     frr = lab.router as FrrRouter;
     await frr.addPeer({ address: lab.nodes[0]!.ipv4, asn: ASN, passive: true, holdTime: 3 });
     await frr.addPeer({ address: lab.nodes[1]!.ipv4, asn: ASN, passive: true });
     await frr.addPeer({ address: lab.nodes[2]!.ipv4, asn: ASN, passive: true });
+    // Misconfigured on purpose: FRR expects another AS from node 3 and answers its OPEN with Bad Peer AS.
+    await frr.addPeer({ address: lab.nodes[3]!.ipv4, asn: 65999, passive: true });
   });
 
   afterAll(async () => {
@@ -163,6 +165,19 @@ describeLab('Herald session resilience against FRR', () => {
       await h.stop('SIGKILL');
       await waitForPeer(frr, node.ipv4, notEstablished, 'down');
       await waitForPaths(frr, 'ipv4', prefix, (p) => p.length === 0, 'withdrawn');
+    });
+  });
+
+  describe('reconnect damping', () => {
+    test('a NOTIFICATION right after OPEN (Bad Peer AS) is retried with growing gaps, not in a tight loop', async () => {
+      const h = start(3, { prefixes: ['198.51.100.33/32'] });
+      const rejections = () => h.events.filter((e) => e.event === 'notification-received' && e.code === 2);
+      await h.waitForEvent('three rejected attempts', () => rejections().length >= 3, 90_000);
+      const [a, b, c] = rejections().map((e) => Date.parse(String(e.time)));
+      expect(rejections()[0]).toMatchObject({ code: 2, subcode: 2 });
+      // Exponential backoff (with at most 25 % jitter) makes each gap longer than the one before.
+      expect(c! - b!).toBeGreaterThan(b! - a!);
+      expect(h.events.some((e) => e.event === 'established')).toBe(false);
     });
   });
 });
