@@ -1,0 +1,79 @@
+import { parseListenAddress } from './http.ts';
+import { buildStatus } from './status.ts';
+
+describe('buildStatus', () => {
+  it('lists sessions with per-family prefix counts and the announced routes per peer', () => {
+    const doc = buildStatus({
+      node: 'n1',
+      version: '0.1.0',
+      ready: true,
+      shutdownMode: 'graceful-restart',
+      config: { loaded: true, stale: false, errors: [], loadedAt: null },
+      kube: [],
+      sessions: [
+        {
+          peer: 'r4',
+          peerAddress: '203.0.113.1',
+          state: 'Established',
+          established: true,
+          uptimeSeconds: 5,
+          establishedSince: null,
+          establishedTransitions: 1,
+          updatesSent: 1,
+          updatesReceived: 0,
+          messagesSent: 3,
+          messagesReceived: 3,
+          notificationsSent: [],
+          notificationsReceived: [],
+          lastError: null,
+        },
+      ],
+      announced: new Map([
+        [
+          'r4',
+          [
+            {
+              prefix: '198.51.100.1/32',
+              family: 'ipv4' as const,
+              attributes: { communities: ['65000:1'], largeCommunities: [] },
+              services: ['ns/a'],
+            },
+            {
+              prefix: '2001:db8:100::1/128',
+              family: 'ipv6' as const,
+              attributes: { localPref: 200, communities: [], largeCommunities: [] },
+              services: ['ns/a'],
+            },
+          ],
+        ],
+      ]),
+      decisions: new Map([
+        ['ns/a', { announcing: true }],
+        ['ns/b', { announcing: false }],
+      ]),
+    });
+    expect(doc.kind).toBe('HeraldSpeakerStatus');
+    expect(doc.sessions[0]!.prefixes).toEqual({ ipv4: 1, ipv6: 1 });
+    expect(doc.announced.r4).toEqual([
+      { prefix: '198.51.100.1/32', services: ['ns/a'], communities: ['65000:1'], largeCommunities: [] },
+      {
+        prefix: '2001:db8:100::1/128',
+        services: ['ns/a'],
+        localPref: 200,
+        communities: [],
+        largeCommunities: [],
+      },
+    ]);
+    expect(doc.services).toEqual({ announcing: 1, notAnnouncing: 1 });
+  });
+});
+
+describe('parseListenAddress', () => {
+  it('accepts host:port and [v6]:port and rejects the rest with the expected form', () => {
+    expect(parseListenAddress('0.0.0.0:7473')).toEqual({ host: '0.0.0.0', port: 7473 });
+    expect(parseListenAddress('[::]:7473')).toEqual({ host: '::', port: 7473 });
+    expect(parseListenAddress(':9000')).toEqual({ host: '0.0.0.0', port: 9000 });
+    expect(() => parseListenAddress('7473')).toThrow(/expected host:port/);
+    expect(() => parseListenAddress('a:70000')).toThrow(/invalid listen address/);
+  });
+});
