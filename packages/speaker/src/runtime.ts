@@ -161,7 +161,14 @@ export class SpeakerRuntime<P> {
     }
     if (this.#nodeDirty) {
       this.#nodeDirty = false;
-      this.#nodeAddresses = nodeAddresses(this.#o.stores.node());
+      const node = this.#o.stores.node();
+      this.#nodeAddresses = nodeAddresses(node);
+      if (!node) {
+        this.#o.log.warn(
+          { node: this.#o.nodeName },
+          'Node object not found: no BGP sessions and no announcements until it exists (check --node-name)',
+        );
+      }
       full = true;
     }
     if (!this.#config) return; // nothing to announce with, nothing to peer with
