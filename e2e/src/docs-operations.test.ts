@@ -72,7 +72,7 @@ test('every Herald config field the MetalLB migration guide maps to is in the co
   const migration = read('docs/migration-metallb.md');
   const reference = read('docs/configuration.md');
   const fields = new Set(
-    [...migration.matchAll(/`((?:addressPools|peers|bgpAdvertisements)\[\][A-Za-z.[\]]*|bgpCommunities)`/g)].map((m) => m[1]!),
+    [...migration.matchAll(/`((?:addressPools|peers|bgpAdvertisements)\[\]\.[A-Za-z.[\]]*|bgpCommunities)`/g)].map((m) => m[1]!),
   );
   expect(fields.size).toBeGreaterThan(10);
   expect([...fields].filter((f) => !reference.includes(`\`${f}\``))).toEqual([]);
