@@ -66,7 +66,14 @@ const label = (c: CommandHelp) => ['heraldctl', ...c.path].join(' ');
 
 test('the command tree is discovered from --help', () => {
   const names = commands.map(label);
-  expect(names).toEqual(expect.arrayContaining(['heraldctl', 'heraldctl bgp announce', 'heraldctl config validate', 'heraldctl status']));
+  expect(names).toEqual(
+    expect.arrayContaining([
+      'heraldctl',
+      'heraldctl bgp announce',
+      'heraldctl config validate',
+      'heraldctl status',
+    ]),
+  );
 });
 
 describe.each(commands.map((c) => [label(c), c] as const))('%s', (_name, command) => {
@@ -78,13 +85,17 @@ describe.each(commands.map((c) => [label(c), c] as const))('%s', (_name, command
   test('docs/heraldctl.md has a section for it naming every option', () => {
     const section = docSection(command.path);
     expect(section).toBeDefined();
-    const missing = longOptions(command.help).filter((o) => !new RegExp(`${o}(?![a-z-])`).test(section ?? ''));
+    const missing = longOptions(command.help).filter(
+      (o) => !new RegExp(`${o}(?![a-z-])`).test(section ?? ''),
+    );
     expect(missing).toEqual([]);
   });
 });
 
 test('heraldctl --version and -V print the package version', () => {
-  const pkg = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')) as { version: string };
+  const pkg = JSON.parse(readFileSync(join(root, 'packages/cli/package.json'), 'utf8')) as {
+    version: string;
+  };
   for (const flag of ['--version', '-V']) {
     const r = heraldctl(flag);
     expect(r.status).toBe(0);

@@ -48,12 +48,15 @@ describe('NOTIFICATION reference in docs/operations.md', () => {
     expect(new Set(pairs.map(([c]) => c))).toEqual(new Set(Object.values(ErrorCode)));
   });
 
-  test.each(pairs.map(([c, s]) => [`${c}/${s}`, c, s] as const))('%s has a row with its RFC name', (_n, code, sub) => {
-    const row = operations.split('\n').find((l) => l.startsWith(`| \`${code}/${sub}\` |`));
-    expect(row).toBeDefined();
-    expect(row).toContain(errorCodeName(code));
-    if (code !== ErrorCode.HoldTimerExpired) expect(row).toContain(errorSubcodeName(code, sub));
-  });
+  test.each(pairs.map(([c, s]) => [`${c}/${s}`, c, s] as const))(
+    '%s has a row with its RFC name',
+    (_n, code, sub) => {
+      const row = operations.split('\n').find((l) => l.startsWith(`| \`${code}/${sub}\` |`));
+      expect(row).toBeDefined();
+      expect(row).toContain(errorCodeName(code));
+      if (code !== ErrorCode.HoldTimerExpired) expect(row).toContain(errorSubcodeName(code, sub));
+    },
+  );
 });
 
 test('every herald.dev/ annotation named in docs/ exists', () => {
@@ -63,7 +66,13 @@ test('every herald.dev/ annotation named in docs/ exists', () => {
     for (const m of readFileSync(file, 'utf8').matchAll(/herald\.dev\/[A-Za-z][A-Za-z-]*/g)) named.add(m[0]);
   // herald.dev/metrics is the chart's Service label for monitors; herald.dev/tenant an example namespace label;
   // herald.dev/bgp an example loadBalancerClass; herald.dev/controller and herald.dev/speaker Event reporters.
-  const notAnnotations = ['herald.dev/metrics', 'herald.dev/tenant', 'herald.dev/bgp', 'herald.dev/controller', 'herald.dev/speaker'];
+  const notAnnotations = [
+    'herald.dev/metrics',
+    'herald.dev/tenant',
+    'herald.dev/bgp',
+    'herald.dev/controller',
+    'herald.dev/speaker',
+  ];
   expect(named.size).toBeGreaterThan(0);
   expect([...named].filter((a) => !known.has(a) && !notAnnotations.includes(a))).toEqual([]);
 });
@@ -72,7 +81,11 @@ test('every Herald config field the MetalLB migration guide maps to is in the co
   const migration = read('docs/migration-metallb.md');
   const reference = read('docs/configuration.md');
   const fields = new Set(
-    [...migration.matchAll(/`((?:addressPools|peers|bgpAdvertisements)\[\]\.[A-Za-z.[\]]*|bgpCommunities)`/g)].map((m) => m[1]!),
+    [
+      ...migration.matchAll(
+        /`((?:addressPools|peers|bgpAdvertisements)\[\]\.[A-Za-z.[\]]*|bgpCommunities)`/g,
+      ),
+    ].map((m) => m[1]!),
   );
   expect(fields.size).toBeGreaterThan(10);
   expect([...fields].filter((f) => !reference.includes(`\`${f}\``))).toEqual([]);

@@ -21,7 +21,9 @@ function documentedGlobs(text: string): string[] {
 
 function documentedReasons(text: string): Map<string, string> {
   const rows = new Map<string, string>();
-  for (const m of text.matchAll(/^\|\s*`([A-Z][A-Za-z]+)`\s*\|\s*(Normal|Warning)\s*\|\s*([^|]+)\|\s*([a-z-]+)\s*\|/gm))
+  for (const m of text.matchAll(
+    /^\|\s*`([A-Z][A-Za-z]+)`\s*\|\s*(Normal|Warning)\s*\|\s*([^|]+)\|\s*([a-z-]+)\s*\|/gm,
+  ))
     rows.set(m[1]!, m[4]!.trim());
   return rows;
 }
@@ -49,7 +51,8 @@ function emittedReasons(): string[] {
   for (const file of files(dir)) {
     const text = readFileSync(file, 'utf8');
     for (const call of text.matchAll(/\bevents\.emit\(([\s\S]*?)\);/g))
-      for (const lit of call[1]!.matchAll(/'([A-Z][A-Za-z]+)'/g)) if (lit[1] !== 'Normal' && lit[1] !== 'Warning') found.add(lit[1]!);
+      for (const lit of call[1]!.matchAll(/'([A-Z][A-Za-z]+)'/g))
+        if (lit[1] !== 'Normal' && lit[1] !== 'Warning') found.add(lit[1]!);
   }
   return [...found];
 }
@@ -64,7 +67,7 @@ describe('docs/operations.md documents the speaker', () => {
     const problems = own.flatMap((m) => {
       const type = rows.get(m.name);
       if (type === undefined) return [`${m.name} (${m.type}) is not in the metrics reference`];
-      return type === m.type ? [] : [`${m.name} is documented as ${type} but is a ${m.type}`];
+      return type === String(m.type) ? [] : [`${m.name} is documented as ${type} but is a ${m.type}`];
     });
     expect(problems).toEqual([]);
   });
@@ -78,9 +81,12 @@ describe('docs/operations.md documents the speaker', () => {
   });
 
   it('names no speaker metric that does not exist (alerts and queries included)', async () => {
-    const names = new Set((await new SpeakerMetrics('docs-test-node').registry.getMetricsAsJSON()).map((m) => m.name));
+    const names = new Set(
+      (await new SpeakerMetrics('docs-test-node').registry.getMetricsAsJSON()).map((m) => m.name),
+    );
     const exists = (n: string) =>
-      names.has(n) || ['_bucket', '_sum', '_count'].some((s) => n.endsWith(s) && names.has(n.slice(0, -s.length)));
+      names.has(n) ||
+      ['_bucket', '_sum', '_count'].some((s) => n.endsWith(s) && names.has(n.slice(0, -s.length)));
     const globs = documentedGlobs(doc);
     const mentioned = new Set([...doc.matchAll(/\bherald_speaker_[a-z0-9_]*[a-z0-9]\b/g)].map((m) => m[0]));
     expect(mentioned.size).toBeGreaterThan(10);
