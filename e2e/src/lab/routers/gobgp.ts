@@ -128,8 +128,17 @@ export class GobgpRouter implements LabRouter {
     this.apiPort = apiPort;
   }
 
+  /** Extra TOML appended verbatim after the rendered config (e.g. a documented snippet). */
+  private extraConfig = '';
+
   private async writeConfig(): Promise<void> {
-    await writeFile(join(this.dir, 'gobgpd.toml'), renderGobgpConfig(this.config));
+    await writeFile(join(this.dir, 'gobgpd.toml'), `${renderGobgpConfig(this.config)}\n${this.extraConfig}`);
+  }
+
+  /** Appends TOML and restarts gobgpd (peer groups and dynamic neighbors are read at start). */
+  async appendConfig(text: string): Promise<void> {
+    this.extraConfig += `${text}\n`;
+    await this.restart();
   }
 
   async start(): Promise<void> {
