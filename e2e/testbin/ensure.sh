@@ -39,13 +39,22 @@ build kubectl "$KUBE_VERSION" "$here/kubectl" \
   "-s -w -X k8s.io/component-base/version.gitVersion=$KUBE_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=$minor" \
   k8s.io/kubernetes/cmd/kubectl
 
-helm_out="$cache/helm-$HELM_VERSION"
+# helm's own Makefile stamps its version and the Kubernetes version it assumes for `helm template` and
+# `helm lint` (from its client-go module: v0.37 -> 1.37). `go install` alone leaves the defaults (v1.20),
+# which makes charts with a kubeVersion constraint fail to render offline; stamp them the same way.
+HELM_K8S_MINOR=37
+helm_id="helm-$HELM_VERSION-k8s1.$HELM_K8S_MINOR"
+helm_out="$cache/$helm_id"
 if [[ -x "$helm_out" ]]; then
   log "helm $HELM_VERSION: cached at $helm_out"
 else
   log "helm $HELM_VERSION: go install (first run on this machine)..."
   start=$SECONDS gobin="$(mktemp -d)"
-  GOBIN="$gobin" GOFLAGS=-trimpath go install -ldflags "-s -w" "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2
+  GOBIN="$gobin" GOFLAGS=-trimpath go install -ldflags "-s -w \
+    -X helm.sh/helm/v3/internal/version.version=$HELM_VERSION \
+    -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/lint/rules.k8sVersionMinor=$HELM_K8S_MINOR \
+    -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMajor=1 -X helm.sh/helm/v3/pkg/chartutil.k8sVersionMinor=$HELM_K8S_MINOR" \
+    "helm.sh/helm/v3/cmd/helm@$HELM_VERSION" >&2
   mv "$gobin/helm" "$helm_out"; rmdir "$gobin"
   log "helm $HELM_VERSION: built in $((SECONDS - start)) s"
 fi
@@ -54,5 +63,5 @@ fi
 ln -sfn "kube-apiserver-$KUBE_VERSION" "$cache/kube-apiserver"
 ln -sfn "etcd-$ETCD_VERSION" "$cache/etcd"
 ln -sfn "kubectl-$KUBE_VERSION" "$cache/kubectl"
-ln -sfn "helm-$HELM_VERSION" "$cache/helm"
+ln -sfn "$helm_id" "$cache/helm"
 echo "$cache"

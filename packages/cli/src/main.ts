@@ -10,6 +10,20 @@ const program = new Command('heraldctl')
   .description('Operator tool for Herald, the bare-metal Kubernetes LoadBalancer')
   .version(version, '-V, --version', 'print the heraldctl version')
   .showHelpAfterError()
+  .addHelpText(
+    'after',
+    `
+Examples:
+  # Check a configuration (a config.yaml or a whole ConfigMap manifest) before applying it
+  heraldctl config validate herald-config.yaml
+
+  # Test a router's peering before installing Herald: announce one prefix until Ctrl-C
+  heraldctl bgp announce --local-asn 64512 --peer-address 203.0.113.1 --peer-asn 64500 \\
+    --prefix 198.51.100.10/32 --next-hop 203.0.113.11
+
+  # Sessions and announced prefixes of every speaker in the cluster
+  heraldctl status --kubeconfig ~/.kube/config`,
+  )
   // Usage errors exit 2 (bad option, missing argument); commands choose 0/1 for their own outcome.
   .exitOverride((err) => {
     if (err.code === 'commander.helpDisplayed' || err.code === 'commander.version') process.exit(0);
