@@ -1,6 +1,7 @@
 // The router lab itself, proven with a reference speaker (gobgpd) before Herald is involved: for each lab
 // router, a route announced from a node namespace over IPv4 and IPv6 arrives in the router's RIB (and, for
 // FRR and BIRD, in the router namespace's kernel table). Also: the safety check refuses overlapping ranges.
+import { spawn } from 'node:child_process';
 import { jest } from '@jest/globals';
 import {
   createLab,
@@ -10,6 +11,8 @@ import {
   prefixesOverlap,
   ReferenceSpeaker,
   type RouterKind,
+  run,
+  runIn,
   waitFor,
 } from './lab/index.ts';
 
@@ -38,6 +41,10 @@ describe('lab safety', () => {
     expect(overlappingRoutes([{ dst: '2001:db8::/32', dev: 'eth1' }])).toHaveLength(2);
   });
 });
+
+// A TCP server on the announced address that names the node, and a client that prints the reply.
+const ECHO_SERVER = `require('net').createServer((s) => s.end('served by 203.0.113.11')).listen(8080, '198.51.100.200', () => console.log('ready'))`;
+const ECHO_CLIENT = `const s = require('net').connect(8080, '198.51.100.200'); let d = ''; s.on('data', (c) => (d += c)); s.on('end', () => console.log(d)); s.on('error', (e) => { console.error(e.message); process.exit(1); })`;
 
 const routers: RouterKind[] = ['frr', 'bird', 'gobgp'];
 
@@ -90,6 +97,24 @@ describeLab('router lab with a reference speaker (gobgpd)', () => {
             v6.some((r) => r.dst === '2001:db8:100::200' && r.gateway === lab.nodes[0]!.ipv6);
           return ok ? true : undefined;
         });
+      });
+
+      test('data plane: the client namespace reaches the announced address on the node through the router', async () => {
+        const node = lab.nodes[0]!;
+        const client = lab.client!;
+        // The "service IP" lives on the node's loopback, as kube-proxy/IPVS would bind it.
+        await run('ip', ['-n', node.ns, 'addr', 'add', '198.51.100.200/32', 'dev', 'lo']);
+        const server = spawn('ip', ['netns', 'exec', node.ns, process.execPath, '-e', ECHO_SERVER], {
+          stdio: ['ignore', 'pipe', 'inherit'],
+        });
+        lab.track(server.pid!);
+        try {
+          await new Promise<void>((resolve) => server.stdout!.once('data', () => resolve()));
+          const reply = await runIn(client.ns, process.execPath, ['-e', ECHO_CLIENT]);
+          expect(reply.stdout.trim()).toBe(`served by ${node.ipv4}`);
+        } finally {
+          server.kill('SIGKILL');
+        }
       });
     }
   });
