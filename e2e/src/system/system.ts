@@ -145,6 +145,8 @@ export interface HeraldSystem {
   waitForIngress(name: string, count?: number, namespace?: string): Promise<string[]>;
   /** Whether node INDEX's kube-proxy stand-in has IP on its lo. */
   served(index: number, ip: string): Promise<boolean>;
+  /** Waits until exactly these nodes' stand-ins serve IP (they watch the apiserver, like the speakers). */
+  waitForServed(ip: string, nodeIndexes: readonly number[]): Promise<void>;
   /** COUNT requests from the client namespace, each on a new connection. */
   probe(url: string, count: number): Promise<ProbeSummary>;
   probeLoop(url: string): Promise<ProbeLoop>;
@@ -564,6 +566,14 @@ export async function startSystem(opts: SystemOptions = {}): Promise<HeraldSyste
       }
     };
 
+    const served = async (index: number, ip: string): Promise<boolean> => {
+      const ns = nodes[index]?.ns.ns;
+      if (!ns) return false;
+      const r = await runIn(ns, 'ip', ['-j', 'addr', 'show', 'dev', 'lo']);
+      const links = JSON.parse(r.stdout || '[]') as Array<{ addr_info?: Array<{ local?: string }> }>;
+      return links.some((l) => (l.addr_info ?? []).some((a) => a.local === ip));
+    };
+
     const probeArgs = (url: string) => [
       'netns',
       'exec',
@@ -650,12 +660,18 @@ export async function startSystem(opts: SystemOptions = {}): Promise<HeraldSyste
           { timeoutMs: 60_000 },
         );
       },
-      async served(index, ip) {
-        const ns = nodes[index]?.ns.ns;
-        if (!ns) return false;
-        const r = await runIn(ns, 'ip', ['-j', 'addr', 'show', 'dev', 'lo']);
-        const links = JSON.parse(r.stdout || '[]') as Array<{ addr_info?: Array<{ local?: string }> }>;
-        return links.some((l) => (l.addr_info ?? []).some((a) => a.local === ip));
+      served,
+      async waitForServed(ip, nodeIndexes) {
+        const want = [...nodeIndexes].sort().join(',');
+        let last = '';
+        await waitFor(`${ip} served by nodes [${want}]`, async () => {
+          const serving: number[] = [];
+          for (const n of nodes) if (await served(n.index, ip)) serving.push(n.index);
+          last = serving.join(',');
+          return last === want ? true : undefined;
+        }).catch((err: Error) => {
+          throw new Error(`${err.message}; last served by nodes [${last}]`);
+        });
       },
       async probe(url, count) {
         const r = await exec('ip', [...probeArgs(url), '--count', String(count)], process.env, 120_000);
