@@ -14,6 +14,7 @@ import {
   type Lab,
   notEstablished,
   startHerald,
+  waitFor,
   waitForKernelRoute,
   waitForPaths,
   waitForPeer,
@@ -22,6 +23,7 @@ import {
 jest.setTimeout(180_000);
 
 const ASN = 64513;
+const ASN4 = 4200000001; // needs the 4-octet AS capability (RFC 6793)
 const establishedCount = (h: HeraldProcess) => h.events.filter((e) => e.event === 'established').length;
 
 describeLab('Herald session resilience against FRR', () => {
@@ -36,13 +38,14 @@ describeLab('Herald session resilience against FRR', () => {
   };
 
   beforeAll(async () => {
-    lab = await createLab({ nodes: 4, router: 'frr' });
+    lab = await createLab({ nodes: 5, router: 'frr' });
     frr = lab.router as FrrRouter;
     await frr.addPeer({ address: lab.nodes[0]!.ipv4, asn: ASN, passive: true, holdTime: 3 });
     await frr.addPeer({ address: lab.nodes[1]!.ipv4, asn: ASN, passive: true });
     await frr.addPeer({ address: lab.nodes[2]!.ipv4, asn: ASN, passive: true });
     // Misconfigured on purpose: FRR expects another AS from node 3 and answers its OPEN with Bad Peer AS.
     await frr.addPeer({ address: lab.nodes[3]!.ipv4, asn: 65999, passive: true });
+    await frr.addPeer({ address: lab.nodes[4]!.ipv4, asn: ASN4, passive: true });
   });
 
   afterAll(async () => {
@@ -178,6 +181,36 @@ describeLab('Herald session resilience against FRR', () => {
       // Exponential backoff (with at most 25 % jitter) makes each gap longer than the one before.
       expect(c! - b!).toBeGreaterThan(b! - a!);
       expect(h.events.some((e) => e.event === 'established')).toBe(false);
+    });
+  });
+
+  describe('protocol features', () => {
+    test('4-octet ASN and ROUTE-REFRESH: FRR soft-in refresh makes Herald re-send its routes', async () => {
+      const node = lab.nodes[4]!;
+      const prefix = '198.51.100.34/32';
+      const h = start(4, { localAsn: ASN4, prefixes: [prefix] });
+      await h.waitForEvent('established', (e) => e.event === 'established');
+      const paths = await waitForPaths(frr, 'ipv4', prefix, (p) => p.length === 1, 'announced');
+      expect(paths[0]!.asPath).toEqual([ASN4]);
+      const caps = (await frr.neighbor(node.ipv4)) as { neighborCapabilities?: Record<string, unknown> };
+      expect(caps.neighborCapabilities?.['4byteAs']).toBe('advertisedAndReceived');
+      expect(String(caps.neighborCapabilities?.routeRefresh)).toMatch(/advertisedAndReceived/);
+      const stats = async () =>
+        (
+          (await frr.neighbor(node.ipv4)) as {
+            messageStats: { updatesRecv: number; routeRefreshSent: number };
+          }
+        ).messageStats;
+      const before = await stats();
+      await frr.vtysh([`clear bgp ipv4 unicast ${node.ipv4} soft in`]);
+      await waitFor('UPDATE after ROUTE-REFRESH', async () => {
+        const now = await stats();
+        return now.routeRefreshSent > before.routeRefreshSent && now.updatesRecv > before.updatesRecv
+          ? now
+          : undefined;
+      });
+      expect((await frr.route('ipv4', prefix))[0]?.asPath).toEqual([ASN4]);
+      expect(h.events.some((e) => e.event === 'closed')).toBe(false);
     });
   });
 });
