@@ -1,45 +1,29 @@
-// Can this machine run the router lab? Root (network namespaces) and the router binaries.
-// Tests skip with the reason when not; with HERALD_REQUIRE_PRIVILEGED=1 (CI) a missing prerequisite fails.
-import { accessSync, constants } from 'node:fs';
+// Can this machine run the router lab? Delegates to the shared e2e gate (../kube/infra.ts): root, network
+// namespaces and the router binaries. Tests skip with the reason when not; with HERALD_REQUIRE_PRIVILEGED=1
+// (CI) a missing prerequisite fails instead.
+import { checkInfra, type InfraRequirements, requireInfra } from '../kube/infra.ts';
 
-const REQUIRED = [
-  '/usr/sbin/ip',
-  '/usr/lib/frr/zebra',
-  '/usr/lib/frr/bgpd',
-  '/usr/bin/vtysh',
-  '/usr/sbin/bird',
-  '/usr/sbin/birdc',
-  '/usr/bin/gobgpd',
-  '/usr/bin/gobgp',
-];
+export const LAB_REQUIREMENTS: InfraRequirements = {
+  netns: true,
+  binaries: [
+    '/usr/sbin/ip',
+    '/usr/lib/frr/zebra',
+    '/usr/lib/frr/bgpd',
+    'vtysh',
+    'bird',
+    'birdc',
+    'gobgpd',
+    'gobgp',
+  ],
+};
 
+/** Why the lab cannot run here (one line), or undefined when it can. */
 export function labUnavailableReason(): string | undefined {
-  if (process.getuid?.() !== 0) return 'the router lab needs root (network namespaces)';
-  const missing = REQUIRED.filter((path) => {
-    try {
-      accessSync(path, constants.X_OK);
-      return false;
-    } catch {
-      return true;
-    }
-  });
-  if (missing.length > 0)
-    return `router lab binaries missing: ${missing.join(', ')} (apt-get install frr bird2 gobgpd)`;
-  return undefined;
+  const { ok, missing } = checkInfra(LAB_REQUIREMENTS);
+  return ok ? undefined : `the router lab needs: ${missing.join('; ')} (apt-get install frr bird2 gobgpd)`;
 }
 
-/**
- * `describe` when the lab can run, otherwise `describe.skip` after printing why. Throws under
- * HERALD_REQUIRE_PRIVILEGED=1 so CI never silently skips the proof against real routers.
- */
+/** `describe` when the lab can run, otherwise `describe.skip` (or a failure under HERALD_REQUIRE_PRIVILEGED=1). */
 export function describeLab(name: string, fn: () => void): void {
-  const reason = labUnavailableReason();
-  if (reason === undefined) {
-    describe(name, fn);
-    return;
-  }
-  if (process.env.HERALD_REQUIRE_PRIVILEGED === '1')
-    throw new Error(`${name}: ${reason} (HERALD_REQUIRE_PRIVILEGED=1)`);
-  console.warn(`skipping ${name}: ${reason}`);
-  describe.skip(name, fn);
+  (requireInfra(LAB_REQUIREMENTS, name) ? describe : describe.skip)(name, fn);
 }
