@@ -1,0 +1,261 @@
+// `npm run lab` (through scripts/lab.sh, which first installs FRR and builds the test-bed binaries): the whole
+// Herald system on this machine — a real kube-apiserver with the Helm chart installed, two controllers, three
+// speakers in node network namespaces, kube-proxy stand-ins, an FRR router and a client namespace — plus a
+// demo Service, then instructions with the real names and addresses. Stays up until Ctrl-C, then removes
+// everything. `down` removes what a crashed lab left behind (lab-state.ts: only what it recorded).
+//
+// Usage: node e2e/src/lab-cli.ts [up] [--once] [--nodes N]
+//        node e2e/src/lab-cli.ts down
+//   --once (alias --exit-after-ready): start, verify the VIP answers from the client, tear down, exit 0/1.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { testbinDir } from './kube/index.ts';
+import { waitForPaths } from './lab/index.ts';
+import {
+  downOne,
+  type HeraldSystem,
+  LabStateWriter,
+  type ProbeSummary,
+  readStates,
+  SPEAKER_METRICS_PORT,
+  startSystem,
+  stateDir,
+  urlFor,
+} from './system/index.ts';
+
+const REPO = new URL('../../', import.meta.url).pathname;
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    once: { type: 'boolean', default: false },
+    'exit-after-ready': { type: 'boolean', default: false },
+    nodes: { type: 'string', default: '3' },
+    help: { type: 'boolean', short: 'h', default: false },
+  },
+});
+const command = positionals[0] ?? 'up';
+const usage = `usage: npm run lab [-- --once] [-- --nodes N]     start the lab (Ctrl-C stops and cleans up)
+       npm run lab -- down                           remove what a crashed lab left behind
+`;
+if (values.help) {
+  process.stdout.write(usage);
+  process.exit(0);
+}
+
+const t0 = Date.now();
+const say = (line: string) => process.stdout.write(`${line}\n`);
+const step = (line: string) => say(`[lab ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${line}`);
+
+function down(): number {
+  const states = readStates();
+  if (states.length === 0) {
+    say(`lab down: nothing recorded in ${stateDir()}; nothing to clean up`);
+    return 0;
+  }
+  for (const { path, state } of states) {
+    if (state.lab.pid === process.pid) continue;
+    const r = downOne(path, state);
+    say(
+      `lab down: ${path} (lab pid ${state.lab.pid}${r.labWasRunning ? ', was running: asked it to stop' : ''})`,
+    );
+    for (const k of r.killed) say(`  killed ${k}`);
+    for (const ns of r.namespaces) say(`  deleted netns ${ns}`);
+    for (const d of r.dirs) say(`  removed ${d}`);
+  }
+  return 0;
+}
+
+function describeSpread(s: ProbeSummary): string {
+  return Object.entries(s.byNode)
+    .sort()
+    .map(([node, n]) => `${node}: ${n}`)
+    .join(', ');
+}
+
+/** The commands the instructions print, as argv, so --once can run them and prove they work. */
+function commands(sys: HeraldSystem, v4: string) {
+  const c = sys.client.ns;
+  const vtysh = ['ip', 'netns', 'exec', sys.lab.routerNs, 'vtysh', '--vty_socket', join(sys.lab.dir, 'vty')];
+  return {
+    curl: ['ip', 'netns', 'exec', c, 'curl', '-sS', '--max-time', '5', `http://${v4}/`],
+    route: [...vtysh, '-c', `show ip route ${v4}/32`],
+    status: [
+      'ip',
+      'netns',
+      'exec',
+      c,
+      process.execPath,
+      join(REPO, 'packages/cli/src/main.ts'),
+      'status',
+      ...sys.nodes.flatMap((n) => ['--speaker', `${n.ns.ipv4}:${SPEAKER_METRICS_PORT}`]),
+    ],
+    kubectl: [
+      join(testbinDir(), 'kubectl'),
+      '--kubeconfig',
+      sys.cp.kubeconfigPath,
+      'get',
+      'svc',
+      '-A',
+      '-o',
+      'wide',
+    ],
+  };
+}
+
+/** --once: runs the printed commands; each must exit 0 and show what the instructions promise. */
+function verifyCommands(sys: HeraldSystem, v4: string): string[] {
+  const cmds = commands(sys, v4);
+  const problems: string[] = [];
+  const check = (name: string, argv: string[], ok: (out: string) => boolean) => {
+    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 30_000 });
+    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
+    if (r.status !== 0 || !ok(out)) problems.push(`${name}: exit ${r.status}, output:\n${out.slice(-1500)}`);
+    else step(`checked: ${name}`);
+  };
+  check('curl from the client namespace', cmds.curl, (out) => /^node-\d+$/m.test(out));
+  check('vtysh show ip route: one next hop per node', cmds.route, (out) =>
+    sys.nodes.every((n) => out.includes(`${n.ns.ipv4},`)),
+  );
+  check('heraldctl status', cmds.status, (out) => out.includes('Established'));
+  if (existsSync(cmds.kubectl[0]!)) check('kubectl get svc', cmds.kubectl, (out) => out.includes(v4));
+  return problems;
+}
+
+function instructions(sys: HeraldSystem, demo: string[], local: string): string {
+  const c = sys.client.ns;
+  const r = sys.lab.routerNs;
+  const vty = join(sys.lab.dir, 'vty');
+  const v4 = demo.find((ip) => !ip.includes(':')) ?? demo[0]!;
+  const v6 = demo.find((ip) => ip.includes(':'));
+  const kubectl = existsSync(join(testbinDir(), 'kubectl'));
+  const speakers = sys.nodes.map((n) => `--speaker ${n.ns.ipv4}:${SPEAKER_METRICS_PORT}`).join(' ');
+  const lines = [
+    '',
+    `Herald lab is up: ${sys.nodes.length} nodes, FRR router, client namespace. Try (as root, from ${REPO}):`,
+    '',
+    '  # Kubernetes: the chart is installed, the controllers and speakers run as its ServiceAccounts',
+    `  export KUBECONFIG=${sys.cp.kubeconfigPath}`,
+    `  export PATH=${testbinDir()}:$PATH`,
+    ...(kubectl
+      ? ['  kubectl get svc -A -o wide', '  kubectl get nodes -o wide', '  kubectl get events -A']
+      : [
+          '  # (no kubectl in the test-bed cache; bash e2e/testbin/ensure.sh builds it) the same with curl:',
+          `  curl -s --cacert ${sys.cp.certs.caCert} --cert ${sys.cp.certs.adminCert} --key ${sys.cp.certs.adminKey} ${sys.cp.server}/api/v1/services`,
+        ]),
+    '  helm list -n herald-system',
+    '',
+    '  # The VIP from the client namespace behind the router (the answer is the node that served it)',
+    `  ip netns exec ${c} curl http://${v4}/`,
+    `  for i in $(seq 20); do ip netns exec ${c} curl -s http://${v4}/; done | sort | uniq -c`,
+    ...(v6 ? [`  ip netns exec ${c} curl -g 'http://[${v6}]/'`] : []),
+    `  ip netns exec ${c} curl http://${local}/     # externalTrafficPolicy: Local, endpoint on node-1 only`,
+    '',
+    '  # The router: one /32 with a next hop per node (ECMP)',
+    `  ip netns exec ${r} vtysh --vty_socket ${vty} -c 'show ip route ${v4}/32'`,
+    `  ip netns exec ${r} vtysh --vty_socket ${vty} -c 'show bgp summary'`,
+    ...(v6 ? [`  ip netns exec ${r} vtysh --vty_socket ${vty} -c 'show ipv6 route ${v6}/128'`] : []),
+    '',
+    '  # The speakers (each serves /status on its node address)',
+    `  ip netns exec ${c} ${process.execPath} ${join(REPO, 'packages/cli/src/main.ts')} status ${speakers}`,
+    '',
+    `  # Logs of every process: ${sys.dir}/*.log   More to try: docs/lab.md`,
+    '',
+    'Stop with Ctrl-C (cleans up everything). After a crash: npm run lab -- down',
+    '',
+  ];
+  return lines.join('\n');
+}
+
+async function up(): Promise<number> {
+  if (process.getuid?.() !== 0) {
+    process.stderr.write('lab: must run as root (it creates network namespaces and runs FRR)\n');
+    return 1;
+  }
+  const nodes = Number(values.nodes);
+  if (!Number.isInteger(nodes) || nodes < 1 || nodes > 10) {
+    process.stderr.write(`lab: --nodes must be 1..10, got ${values.nodes}\n`);
+    return 2;
+  }
+  const once = values.once || values['exit-after-ready'];
+  const stale = readStates().filter((s) => s.state.lab.pid !== process.pid);
+  if (stale.length > 0) {
+    step(
+      `note: ${stale.length} earlier lab record(s) in ${stateDir()}; \`npm run lab -- down\` cleans them up`,
+    );
+  }
+  const record = new LabStateWriter();
+  step(`state file ${record.path} (what \`npm run lab -- down\` would clean up after a crash)`);
+
+  let sys: HeraldSystem | undefined;
+  let stopping: Promise<void> | undefined;
+  const teardown = (why: string) => {
+    stopping ??= (async () => {
+      step(`${why}: stopping and removing everything`);
+      await sys?.stop();
+      record.remove();
+      step('cleaned up');
+    })();
+    return stopping;
+  };
+  let resolveStopped: (code: number) => void = () => undefined;
+  const stopped = new Promise<number>((resolve) => {
+    resolveStopped = resolve;
+  });
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP'] as const) {
+    process.on(signal, () => {
+      void teardown(signal).then(() => resolveStopped(0));
+    });
+  }
+
+  try {
+    sys = await startSystem({ nodes, progress: step, created: (thing) => record.record(thing) });
+    if (stopping) return await stopped;
+    step('creating the demo Services in namespace default: demo (dual-stack), demo-local (Local)');
+    await sys.createService('demo', { dualStack: true });
+    await sys.putEndpoints(
+      'demo',
+      sys.nodes.map((n) => n.index),
+    );
+    await sys.createService('demo-local', { policy: 'Local' });
+    const localNode = Math.min(1, nodes - 1);
+    await sys.putEndpoints('demo-local', [localNode]);
+    const demo = await sys.waitForIngress('demo', 2);
+    const [local] = (await sys.waitForIngress('demo-local')) as [string];
+    step(`demo got ${demo.join(', ')}; demo-local got ${local}`);
+    const v4 = demo.find((ip) => !ip.includes(':')) ?? demo[0]!;
+    await waitForPaths(sys.frr, 'ipv4', `${v4}/32`, (p) => p.length === nodes, `from all ${nodes} nodes`);
+    await sys.waitForServed(
+      v4,
+      sys.nodes.map((n) => n.index),
+    );
+    await sys.waitForServed(local, [localNode]);
+    const check = await sys.probe(urlFor(v4), 30);
+    if (check.failed > 0) throw new Error(`curl to ${v4} from the client failed: ${check.errors.join('; ')}`);
+    step(`verified: 30 connections from the client to http://${v4}/ answered by ${describeSpread(check)}`);
+    say(instructions(sys, demo, local));
+    if (once) {
+      const problems = verifyCommands(sys, v4);
+      for (const p of problems) process.stderr.write(`lab: a printed command did not work: ${p}\n`);
+      await teardown('--once');
+      return problems.length === 0 ? 0 : 1;
+    }
+    step('lab is ready; press Ctrl-C to stop');
+    return await stopped;
+  } catch (err) {
+    process.stderr.write(`lab: ${err instanceof Error ? err.message : String(err)}\n`);
+    await teardown('failed');
+    return 1;
+  }
+}
+
+let code: number;
+if (command === 'down') code = down();
+else if (command === 'up') code = await up();
+else {
+  process.stderr.write(usage);
+  code = 2;
+}
+process.exit(code);
