@@ -1,6 +1,7 @@
 // herald-controller against a real kube-apiserver: allocation rules, Events for every failure cause, sharing,
 // loadBalancerClass, type changes, deletes that move nothing, invalid and shrinking configs.
 
+import { jest } from '@jest/globals';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import {
   type ControllerEnv,
@@ -18,6 +19,9 @@ import {
   waitForIPs,
 } from './controller-harness.ts';
 import { requireInfra } from './kube/index.ts';
+
+// The project's testTimeout does not reach per-project runs; real-apiserver tests need minutes, not 5 s.
+jest.setTimeout(300_000);
 
 const CONFIG = `
 addressPools:
@@ -50,7 +54,7 @@ const run = requireInfra({ binaries: ['kube-apiserver', 'etcd'] }, 'controller a
       '500ms',
     ]);
     port = await metricsPort(proc);
-  });
+  }, 120_000);
   afterAll(async () => {
     await env?.stop();
   });
