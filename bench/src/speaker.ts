@@ -34,7 +34,9 @@ import { Watch } from '@kubernetes/client-node';
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 10_000);
 const LATENCY = Number(process.env.BENCH_LATENCY ?? 1_000);
 const PRELOAD = Number(process.env.BENCH_PRELOAD ?? 1_000);
+/** Extra node-side and router-side addresses: the 2nd and 3rd session need their own address pair. */
 const EXTRA_V4 = ['203.0.113.60', '203.0.113.61'];
+const EXTRA_ROUTER_V4 = ['203.0.113.2', '203.0.113.3'];
 
 /** The i-th address of the benchmarking range 198.18.0.0/15. */
 function benchIp(i: number): string {
@@ -48,8 +50,8 @@ addressPools:
     addresses: [198.18.0.0/15]
 peers:
   - {name: s1, peerAddress: 203.0.113.1, peerASN: 64512, myASN: ${SPEAKER_ASN}}
-  - {name: s2, peerAddress: 203.0.113.1, peerASN: 64512, myASN: ${SPEAKER_ASN}, sourceAddress: ${EXTRA_V4[0]}}
-  - {name: s3, peerAddress: 203.0.113.1, peerASN: 64512, myASN: ${SPEAKER_ASN}, sourceAddress: ${EXTRA_V4[1]}}
+  - {name: s2, peerAddress: ${EXTRA_ROUTER_V4[0]}, peerASN: 64512, myASN: ${SPEAKER_ASN}, sourceAddress: ${EXTRA_V4[0]}}
+  - {name: s3, peerAddress: ${EXTRA_ROUTER_V4[1]}, peerASN: 64512, myASN: ${SPEAKER_ASN}, sourceAddress: ${EXTRA_V4[1]}}
 bgpAdvertisements:
   - name: all
 `;
@@ -91,7 +93,7 @@ class RouteMonitor {
 
 async function prefixesFrom(vty: FrrVtyClient, neighbor: string): Promise<number> {
   const s = await vty.json<{ ipv4Unicast?: { peers?: Record<string, { pfxRcd?: number }> } }>(
-    'show bgp ipv4 unicast summary json',
+    'show bgp summary json',
   );
   return s.ipv4Unicast?.peers?.[neighbor]?.pfxRcd ?? 0;
 }
@@ -115,7 +117,7 @@ function procStats(pid: number): { rssMiB: number; cpuTicks: number } {
 }
 
 async function createMany(t: SpeakerLab, from: number, to: number, withIp: boolean) {
-  const batch = 32;
+  const batch = 64;
   for (let i = from; i < to; i += batch) {
     await Promise.all(
       Array.from({ length: Math.min(batch, to - i) }, async (_, k) => {
@@ -136,12 +138,21 @@ async function main() {
     process.exit(1);
   }
   const t = await startSpeakerLab({ nodes: 1, config });
+  // Ctrl-C still tears the lab down (namespaces, FRR, apiserver, speakers).
+  const onSignal = () => {
+    void t.destroy().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   const frr = t.lab.router as FrrRouter;
   const node = t.lab.nodes[0]!;
   let monitor: RouteMonitor | undefined;
   let vty: FrrVtyClient | undefined;
   try {
-    // Two more source addresses on the node's link, so one speaker holds 3 sessions to the router.
+    // Two more address pairs on the lab link (node side and router side, both inside lab namespaces), so one
+    // speaker holds 3 sessions to the router: the BGP library keys sessions by peer address.
+    for (const a of EXTRA_ROUTER_V4)
+      await run('ip', ['-n', t.lab.routerNs, 'addr', 'add', `${a}/25`, 'dev', 'br0']);
     const links = JSON.parse((await run('ip', ['-n', node.ns, '-j', 'addr', 'show'])).stdout) as Array<{
       ifname: string;
       addr_info: Array<{ local: string }>;
@@ -157,10 +168,13 @@ async function main() {
 
     // ---- 1. latency ----
     console.log(`creating ${PRELOAD} announced + ${LATENCY} pending Services…`);
+    const createStart = performance.now();
     await createMany(t, 0, PRELOAD, true);
     await createMany(t, PRELOAD, PRELOAD + LATENCY, false);
+    console.log(`  ${((performance.now() - createStart) / 1000).toFixed(1)} s; starting the speaker`);
     const speaker = await t.startSpeaker(0, ['--log-level', 'warn']);
     await waitPrefixes(vty, neighbors, PRELOAD);
+    console.log('measuring latency…');
     const watchSeen = new Map<string, (t: number) => void>();
     const watch = new Watch(t.cp.kubeConfig);
     const abort = await watch.watch(
@@ -193,12 +207,21 @@ async function main() {
     abort.abort();
     routeMs.sort((a, b) => a - b);
     watchMs.sort((a, b) => a - b);
+    const f = (x: number) => x.toFixed(1);
+    const latencyLines = [
+      `latency status→kernel route (${LATENCY} Services, ${PRELOAD} already announced): ` +
+        `p50 ${f(percentile(routeMs, 50))} ms, p99 ${f(percentile(routeMs, 99))} ms`,
+      `  reference status→watch event at a plain client: p50 ${f(percentile(watchMs, 50))} ms, ` +
+        `p99 ${f(percentile(watchMs, 99))} ms; ratio p50 ${f(percentile(routeMs, 50) / percentile(watchMs, 50))}x`,
+    ];
+    for (const l of latencyLines) console.log(l);
 
     // ---- 2. convergence of SERVICES after a speaker start, and 3. RSS/CPU ----
     await speaker.stop('SIGTERM');
+    while ((await prefixesFrom(vty, node.ipv4)) > 0) await sleep(5);
     console.log(`creating Services up to ${SERVICES}…`);
     await createMany(t, PRELOAD + LATENCY, SERVICES, true);
-    await waitPrefixes(vty, neighbors, 0);
+    console.log('starting the speaker for convergence…');
     const startedAt = performance.now();
     const big = await t.startSpeaker(0, ['--log-level', 'warn', '--shutdown-mode', 'withdraw']);
     const convergedAt = await waitPrefixes(vty, neighbors, SERVICES);
@@ -209,7 +232,7 @@ async function main() {
     const b = procStats(big.pid);
     const idleCpuPct = ((b.cpuTicks - a.cpuTicks) / 100 / 10) * 100;
     await big.stop('SIGTERM');
-    await waitPrefixes(vty, [], 0);
+    while ((await prefixesFrom(vty, node.ipv4)) > 0) await sleep(5);
 
     // Reference: the bare BGP library with the same prefixes on one session from the same node.
     const file = join(t.lab.dir, 'bench-prefixes.txt');
@@ -226,16 +249,8 @@ async function main() {
     const bareRss = procStats(bare.pid).rssMiB;
     await bare.stop();
 
-    const f = (x: number) => x.toFixed(1);
     console.log('\nherald-speaker benchmark (one run, same apiserver and FRR)');
-    console.log(
-      `latency status→kernel route (${LATENCY} Services, ${PRELOAD} already announced): ` +
-        `p50 ${f(percentile(routeMs, 50))} ms, p99 ${f(percentile(routeMs, 99))} ms`,
-    );
-    console.log(
-      `  reference status→watch event at a plain client: p50 ${f(percentile(watchMs, 50))} ms, ` +
-        `p99 ${f(percentile(watchMs, 99))} ms; ratio p50 ${f(percentile(routeMs, 50) / percentile(watchMs, 50))}x`,
-    );
+    for (const l of latencyLines) console.log(l);
     console.log(`convergence of ${SERVICES} Services × 3 sessions after start: ${f(convergeMs)} ms`);
     console.log(
       `  reference bare BGP sender, ${SERVICES} prefixes × 1 session: ${f(bareMs)} ms; ratio ${f(convergeMs / bareMs)}x`,

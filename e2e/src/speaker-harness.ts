@@ -293,6 +293,8 @@ export async function createLoadBalancer(
       metadata: { name },
       spec: {
         type: 'LoadBalancer',
+        // No node ports: nothing here uses them, and the 30000-32767 range holds fewer than 10,000 Services.
+        allocateLoadBalancerNodePorts: false,
         externalTrafficPolicy: opts.policy ?? 'Cluster',
         publishNotReadyAddresses: opts.publishNotReadyAddresses,
         ipFamilyPolicy: opts.dualStack ? 'RequireDualStack' : undefined,
@@ -319,12 +321,13 @@ export interface EndpointSpec {
   terminating?: boolean;
 }
 
-/** Creates or replaces the Service's one EndpointSlice of `family`. */
+/** Creates or replaces the Service's one EndpointSlice of `family` (`create: true` skips the replace try). */
 export async function putSlice(
   discovery: DiscoveryV1Api,
   service: string,
   endpoints: readonly EndpointSpec[],
   family: 'IPv4' | 'IPv6' = 'IPv4',
+  opts: { create?: boolean } = {},
 ): Promise<void> {
   const name = `${service}-${family.toLowerCase()}`;
   const body: V1EndpointSlice = {
@@ -341,6 +344,10 @@ export async function putSlice(
       },
     })),
   };
+  if (opts.create) {
+    await discovery.createNamespacedEndpointSlice({ namespace: 'apps', body });
+    return;
+  }
   try {
     await discovery.replaceNamespacedEndpointSlice({ name, namespace: 'apps', body });
   } catch (err) {
