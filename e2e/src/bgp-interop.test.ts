@@ -17,6 +17,7 @@ import {
   notEstablished,
   type RouterKind,
   startHerald,
+  waitFor,
   waitForKernelRoute,
   waitForPaths,
   waitForPeer,
@@ -243,10 +244,15 @@ describeLab('Herald interop', () => {
           'from 3 nodes',
         );
         expect(paths.map((p) => p.nexthop).sort()).toEqual(expected);
-        const json = await (lab.router as FrrRouter).vtyshJson<{
-          paths: { multipath?: boolean; bestpath?: unknown }[];
-        }>(`show bgp ipv4 unicast ${ECMP_PREFIX} json`);
-        expect(json.paths.filter((p) => p.multipath === true || p.bestpath !== undefined)).toHaveLength(3);
+        // Paths are stored on receipt; best path and multipath flags follow when bgpd has run its selection.
+        await waitFor('FRR to mark one best path and two multipaths', async () => {
+          const json = await (lab.router as FrrRouter).vtyshJson<{
+            paths: { multipath?: boolean; bestpath?: unknown }[];
+          }>(`show bgp ipv4 unicast ${ECMP_PREFIX} json`);
+          const best = json.paths.filter((p) => p.bestpath !== undefined).length;
+          const multi = json.paths.filter((p) => p.multipath === true && p.bestpath === undefined).length;
+          return best === 1 && multi === 2 ? true : undefined;
+        });
         const kernel = await waitForKernelRoute(
           lab,
           'ipv4',
