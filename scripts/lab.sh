@@ -19,7 +19,7 @@ fi
 case "$("$node" --version)" in v24.*) ;; *) echo "lab: node_modules/.bin/node is not Node 24; run \`npm ci\`" >&2; exit 1 ;; esac
 cli=(node_modules/.bin/node --no-warnings e2e/src/lab-cli.ts)
 
-if [[ "${1:-}" == "down" ]]; then
+if [[ "${1:-}" == "down" || "${1:-}" == "--help" || "${1:-}" == "-h" ]]; then
   exec "${cli[@]}" "$@"
 fi
 

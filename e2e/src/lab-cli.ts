@@ -37,8 +37,11 @@ const { values, positionals } = parseArgs({
   },
 });
 const command = positionals[0] ?? 'up';
-const usage = `usage: npm run lab [-- --once] [-- --nodes N]     start the lab (Ctrl-C stops and cleans up)
-       npm run lab -- down                           remove what a crashed lab left behind
+const usage = `usage: npm run lab [-- --once] [-- --nodes N]  start the lab (as root; Ctrl-C stops and cleans up)
+       npm run lab -- down                        remove what a crashed lab left behind
+  --once, --exit-after-ready  start, check the VIP and the printed commands, clean up, exit 0 (1 on failure)
+  --nodes N                   node namespaces, speakers and Node objects (default 3, at most 10)
+State files (what \`down\` removes): $HERALD_LAB_STATE_DIR, else /run/herald-lab.
 `;
 if (values.help) {
   process.stdout.write(usage);
@@ -161,7 +164,10 @@ function instructions(sys: HeraldSystem, demo: string[], local: string): string 
     '  # The speakers (each serves /status on its node address)',
     `  ip netns exec ${c} ${process.execPath} ${join(REPO, 'packages/cli/src/main.ts')} status ${speakers}`,
     '',
-    `  # Logs of every process: ${sys.dir}/*.log   More to try: docs/lab.md`,
+    '  # The processes (no kubelet here: one you kill stays down; the lab reports it; restart the lab)',
+    ...sys.controllers.map((ctl) => `  ${ctl.identity}: pid ${ctl.proc.pid}`),
+    ...sys.nodes.map((n) => `  herald-speaker on ${n.name} (netns ${n.ns.ns}): pid ${n.speaker?.pid ?? '-'}`),
+    `  logs: ${sys.dir}/*.log   More to try: docs/lab.md`,
     '',
     'Stop with Ctrl-C (cleans up everything). After a crash: npm run lab -- down',
     '',
@@ -243,7 +249,28 @@ async function up(): Promise<number> {
       return problems.length === 0 ? 0 : 1;
     }
     step('lab is ready; press Ctrl-C to stop');
-    return await stopped;
+    // Nothing else keeps the event loop alive (children are tracked by exit events only), and a drained loop
+    // would end the lab at once. The timer also reports processes that exit while the lab is up.
+    const running = sys;
+    const reported = new Set<number>();
+    const watchdog = setInterval(() => {
+      if (stopping) return; // the teardown's own kills are not news
+      const procs = [
+        ...running.controllers.map((c) => ({ name: c.identity, proc: c.proc })),
+        ...running.nodes.flatMap((n) =>
+          n.speaker ? [{ name: `herald-speaker on ${n.name}`, proc: n.speaker }] : [],
+        ),
+      ];
+      for (const { name, proc } of procs) {
+        const exit = proc.exitInfo();
+        if (!exit || reported.has(proc.pid)) continue;
+        reported.add(proc.pid);
+        step(`${name} (pid ${proc.pid}) exited (${exit.code ?? exit.signal}); log: ${proc.logPath}`);
+      }
+    }, 1_000);
+    const code = await stopped;
+    clearInterval(watchdog);
+    return code;
   } catch (err) {
     process.stderr.write(`lab: ${err instanceof Error ? err.message : String(err)}\n`);
     await teardown('failed');
