@@ -41,11 +41,11 @@ step "lint (biome)" npx biome check .
 
 jest() { node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js "$@"; }
 echo "==> unit tests"
-jest --selectProjects unit --json --outputFile="$results/unit.json" "$@"
+jest "$@" --json --outputFile="$results/unit.json" --selectProjects unit
 echo "==> e2e tests (real kube-apiserver, etcd, routers in network namespaces)"
 # In CI a skipped privileged test is a failure: the harness throws instead of skipping.
 [[ "${CI:-}" == "true" ]] && export HERALD_REQUIRE_PRIVILEGED=1
-jest --selectProjects e2e --runInBand --json --outputFile="$results/e2e.json" "$@"
+jest "$@" --runInBand --json --outputFile="$results/e2e.json" --selectProjects e2e
 
 read -r jp jf < <(node -e '
   let p = 0, f = 0;
