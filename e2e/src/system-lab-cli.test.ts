@@ -109,6 +109,20 @@ function collect(child: ChildProcess): { text: () => string; exited: Promise<num
     expect(state.namespaces.length).toBe(5); // router, 3 nodes, client
     expect(state.processes.length).toBeGreaterThan(5);
 
+    // It stays up (until Ctrl-C), and the printed curl works while it does.
+    await new Promise((r) => setTimeout(r, 2_000));
+    expect(processStart(state.lab.pid)).toBe(state.lab.start);
+    const client = state.namespaces.find((ns) => ns.endsWith('-c'))!;
+    const vip = /curl http:\/\/(198\.51\.100\.\d+)\//.exec(out.text())?.[1];
+    const curl = spawnSync(
+      'ip',
+      ['netns', 'exec', client, 'curl', '-sS', '--max-time', '5', `http://${vip}/`],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(curl.stdout).toMatch(/^node-\d+\n$/);
+
     child.kill('SIGKILL');
     await out.exited;
     // What a crash leaves behind: the namespaces and FRR (daemonized) are still there.
