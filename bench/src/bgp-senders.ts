@@ -46,7 +46,9 @@ export function benchPrefixes(count: number): string[] {
 }
 
 export class HeraldSender implements Sender {
-  readonly name = 'Herald';
+  readonly name: string;
+  /** false: the 4096-byte message limit of plain RFC 4271 (no RFC 8654 extended messages). */
+  private readonly extendedMessages: boolean;
   private process: HeraldProcess | undefined;
   private readonly file: string;
   readonly lab: Lab;
@@ -54,12 +56,20 @@ export class HeraldSender implements Sender {
   readonly asn: number;
   private readonly prefixes: readonly string[];
 
-  constructor(lab: Lab, node: LabNamespace, asn: number, prefixes: readonly string[]) {
+  constructor(
+    lab: Lab,
+    node: LabNamespace,
+    asn: number,
+    prefixes: readonly string[],
+    extendedMessages = true,
+  ) {
+    this.name = extendedMessages ? 'Herald' : 'Herald-4k';
+    this.extendedMessages = extendedMessages;
     this.lab = lab;
     this.node = node;
     this.asn = asn;
     this.prefixes = prefixes;
-    this.file = join(lab.dir, 'herald-bench-prefixes.txt');
+    this.file = join(lab.dir, `herald-bench-prefixes-${asn}.txt`);
   }
 
   async prepare(): Promise<void> {
@@ -97,6 +107,7 @@ export class HeraldSender implements Sender {
         family: 'ipv4',
         localAsn: this.asn,
         prefixesFile: this.file,
+        extendedMessages: this.extendedMessages,
       }),
     );
   }

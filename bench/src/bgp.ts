@@ -3,7 +3,7 @@
 // UPDATE messages each needed (FRR's per-neighbor counters) and Herald's RSS. FRR is polled every ~5 ms
 // through bgpd's vty socket over one persistent connection (not one vtysh process per poll).
 //
-//   npm run bench:bgp -w bench   (env: BENCH_RUNS=3, BENCH_PREFIXES=10000, BENCH_SENDERS=herald,gobgp,bird)
+//   npm run bench:bgp -w bench   (env: BENCH_RUNS=3, BENCH_PREFIXES=10000, BENCH_SENDERS=herald,herald-4k,gobgp,bird)
 import { createLab, type FrrRouter, FrrVtyClient, labUnavailableReason, sleep } from '@herald/e2e';
 import { BirdSender, benchPrefixes, GobgpSender, HeraldSender, type Sender } from './bgp-senders.ts';
 
@@ -87,12 +87,14 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const prefixes = benchPrefixes(PREFIXES);
-  const lab = await createLab({ nodes: 3, router: 'frr' });
-  const wanted = (process.env.BENCH_SENDERS ?? 'herald,gobgp,bird').toLowerCase().split(',');
+  const lab = await createLab({ nodes: 4, router: 'frr' });
+  const wanted = (process.env.BENCH_SENDERS ?? 'herald,herald-4k,gobgp,bird').toLowerCase().split(',');
   const senders: Sender[] = [
     new HeraldSender(lab, lab.nodes[0]!, 64601, prefixes),
     new GobgpSender(lab, lab.nodes[1]!, 64602, prefixes),
     new BirdSender(lab, lab.nodes[2]!, 64603, prefixes),
+    // Herald again without RFC 8654 extended messages: the UPDATE count a 4096-byte peer sees.
+    new HeraldSender(lab, lab.nodes[3]!, 64604, prefixes, false),
   ].filter((s) => wanted.includes(s.name.toLowerCase()));
   let vty: FrrVtyClient | undefined;
   try {
@@ -102,7 +104,7 @@ async function main(): Promise<void> {
     for (const s of senders) await s.prepare();
     const results = new Map<string, RunResult[]>(senders.map((s) => [s.name, []]));
     let heraldRss: number | undefined;
-    const herald = senders.find((s): s is HeraldSender => s instanceof HeraldSender);
+    const herald = senders.find((s): s is HeraldSender => s instanceof HeraldSender && s.name === 'Herald');
     const baselineRss = await herald?.baselineRssKiB();
     if (herald) await drain(vty, herald);
     // Interleave senders run by run so machine noise spreads evenly over all of them.
@@ -141,6 +143,12 @@ async function main(): Promise<void> {
     console.log(
       `UPDATE messages per ${PREFIXES} prefixes: Herald ${med('Herald', 'updates')}, GoBGP ${med('GoBGP', 'updates')}, BIRD ${med('BIRD', 'updates')}`,
     );
+    if (has('Herald-4k')) {
+      console.log(
+        `Herald without extended messages (4096-byte UPDATEs): ${med('Herald-4k', 'updates')} UPDATEs, ` +
+          `Herald-4k / GoBGP = ${(med('Herald-4k', 'allMs') / med('GoBGP', 'allMs')).toFixed(2)}`,
+      );
+    }
     console.log(
       `Herald RSS (heraldctl process, after sending): ${mib(heraldRss)}; ` +
         `with a single prefix: ${mib(baselineRss)} (Node 24 + type stripping + CLI modules)`,

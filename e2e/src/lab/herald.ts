@@ -134,6 +134,8 @@ export interface AnnounceSpec {
   localPref?: number;
   gracefulRestart?: number;
   restarting?: boolean;
+  /** false: do not offer RFC 8654 extended messages (UPDATEs stay within 4096 bytes). */
+  extendedMessages?: boolean;
 }
 
 /** `heraldctl bgp announce` arguments for a speaker in `node` peering with the lab router. */
@@ -153,5 +155,6 @@ export function announceArgs(lab: Lab, spec: AnnounceSpec): string[] {
   if (spec.localPref !== undefined) args.push('--local-pref', String(spec.localPref));
   if (spec.gracefulRestart !== undefined) args.push('--graceful-restart', String(spec.gracefulRestart));
   if (spec.restarting) args.push('--restarting');
+  if (spec.extendedMessages === false) args.push('--no-extended-messages');
   return args;
 }

@@ -34,7 +34,15 @@ and announces/withdraws the difference. Exit status 2 means a bad argument.
 export function registerBgpCommands(program: Command): void {
   const bgp = program
     .command('bgp')
-    .description('BGP peering tools (test a router before installing Herald)');
+    .description('BGP peering tools (test a router before installing Herald)')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  heraldctl bgp announce --help
+  heraldctl bgp announce --local-asn 64513 --peer-address 203.0.113.1 --peer-asn 64512 \\
+    --local-address 203.0.113.11 --prefix 198.51.100.10/32`,
+    );
   bgp
     .command('announce')
     .description('open one BGP session, announce prefixes, and print session events until interrupted')
@@ -58,6 +66,10 @@ export function registerBgpCommands(program: Command): void {
     .option('--multihop <ttl>', 'eBGP multihop TTL 1..255')
     .option('--graceful-restart [seconds]', 'advertise graceful restart (RFC 4724), restart time default 120')
     .option('--restarting', 'with --graceful-restart: set the Restart State bit (this run follows a restart)')
+    .option(
+      '--no-extended-messages',
+      'do not offer RFC 8654 extended messages: UPDATEs stay within 4096 bytes',
+    )
     .option('--json', 'print events as JSON lines')
     .addHelpText('after', EXAMPLES)
     // One line naming the bad option is enough; the full help is one --help away.

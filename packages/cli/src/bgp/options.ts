@@ -39,6 +39,8 @@ export interface RawAnnounceOptions {
   multihop?: string;
   gracefulRestart?: string | boolean;
   restarting?: boolean;
+  /** commander's `--no-extended-messages` sets this to false. */
+  extendedMessages?: boolean;
   json?: boolean;
 }
 
@@ -268,6 +270,7 @@ export function parseAnnounceOptions(
     ...(raw.passive ? { passive: true } : {}),
     ...(multihop !== undefined ? { ebgpMultihop: multihop } : {}),
     ...(gracefulRestart !== undefined ? { gracefulRestart } : {}),
+    ...(raw.extendedMessages === false ? { extendedMessages: false } : {}),
     families,
   };
   const resolved = resolvePeerConfig(peer);

@@ -1,8 +1,8 @@
 // heraldctl status: one table of every speaker's BGP sessions, from given addresses or found via Kubernetes.
 import { type Command, InvalidArgumentError, Option } from 'commander';
 import { collectStatus } from './collect.ts';
-import { discoverSpeakers, speakerLabelSelector } from './discover.ts';
 import { allHealthy, renderTable, statusColumns, statusRows } from './format.ts';
+import { speakerLabelSelector } from './selector.ts';
 
 const collectRepeatable = (value: string, previous: string[] = []) => [...previous, value];
 
@@ -66,6 +66,8 @@ Examples:
         let targets = opts.speaker ?? [];
         if (targets.length === 0) {
           try {
+            // Loaded on demand: the Kubernetes client costs ~60 MB of RSS that `heraldctl bgp` must not pay.
+            const { discoverSpeakers } = await import('./discover.ts');
             const found = await discoverSpeakers({
               kubeconfig: opts.kubeconfig,
               namespace: opts.namespace,

@@ -2,7 +2,7 @@
 // Speakers run with hostNetwork, so podIP is the node's address and the status port is reachable there.
 import { CoreV1Api, KubeConfig } from '@kubernetes/client-node';
 
-export const speakerLabelSelector = 'app.kubernetes.io/name=herald,app.kubernetes.io/component=speaker';
+export { speakerLabelSelector } from './selector.ts';
 
 export async function discoverSpeakers(args: {
   kubeconfig?: string;
