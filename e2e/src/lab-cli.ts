@@ -196,11 +196,14 @@ async function up(): Promise<number> {
   step(`state file ${record.path} (what \`npm run lab -- down\` would clean up after a crash)`);
 
   let sys: HeraldSystem | undefined;
+  let starting: Promise<HeraldSystem> | undefined;
   let stopping: Promise<void> | undefined;
   const teardown = (why: string) => {
     stopping ??= (async () => {
       step(`${why}: stopping and removing everything`);
-      await sys?.stop();
+      // A signal during start-up waits for the system to exist (or to fail and clean up after itself).
+      const started = sys ?? (await starting?.catch(() => undefined));
+      await started?.stop();
       record.remove();
       step('cleaned up');
     })();
@@ -217,7 +220,8 @@ async function up(): Promise<number> {
   }
 
   try {
-    sys = await startSystem({ nodes, progress: step, created: (thing) => record.record(thing) });
+    starting = startSystem({ nodes, progress: step, created: (thing) => record.record(thing) });
+    sys = await starting;
     if (stopping) return await stopped;
     step('creating the demo Services in namespace default: demo (dual-stack), demo-local (Local)');
     await sys.createService('demo', { dualStack: true });
