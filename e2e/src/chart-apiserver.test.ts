@@ -178,7 +178,7 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
         .readNamespacedConfigMap({ name: 'herald-config', namespace: ns });
       expect(cm.data?.['config.yaml']).toContain('198.51.100.0/24');
       const rbac = cp.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
-      expect((await rbac.readClusterRole({ name: `${ns}:herald-controller` })).rules).toHaveLength(3);
+      expect((await rbac.readClusterRole({ name: `${ns}:herald-controller` })).rules).toHaveLength(4);
     });
 
     // [component, expected, resource attributes]
@@ -199,6 +199,7 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
         { verb: 'update', resource: 'services', subresource: 'status', namespace: 'default', name: 'web' },
       ],
       ['controller', true, { verb: 'create', resource: 'events', namespace: 'default' }],
+      ['controller', true, { verb: 'watch', resource: 'namespaces' }],
       [
         'controller',
         true,
@@ -226,6 +227,7 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
       // controller: refused
       ['controller', false, { verb: 'delete', resource: 'services', namespace: 'default', name: 'web' }],
       ['controller', false, { verb: 'create', resource: 'services', namespace: 'default' }],
+      ['controller', false, { verb: 'update', resource: 'namespaces', name: 'default' }],
       ['controller', false, { verb: 'list', resource: 'configmaps', namespace: ns }],
       ['controller', false, { verb: 'get', resource: 'configmaps', namespace: ns, name: 'other' }],
       [

@@ -149,6 +149,7 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
     expect(rules('ClusterRole', 'herald-system:herald-controller')).toEqual([
       rule([''], ['services'], ['get', 'list', 'watch', 'update', 'patch']),
       rule([''], ['services/status'], ['update', 'patch']),
+      rule([''], ['namespaces'], ['get', 'list', 'watch']),
       rule(['', 'events.k8s.io'], ['events'], ['create', 'patch']),
     ]);
     expect(rules('Role', 'herald-controller')).toEqual([
