@@ -18,6 +18,7 @@ import { loadSpeakerConfig, type ParseResult } from './config-load.ts';
 import type { PeerSettings } from './config-view.ts';
 import { ServiceEventWriter } from './kube/events.ts';
 import { Reflector, type ReflectorStatus } from './kube/reflector.ts';
+import { slimEndpointSlice, slimService } from './kube/slim.ts';
 import { AnnouncementEventThrottle } from './observe/announce-events.ts';
 import { startHttpServer } from './observe/http.ts';
 import { SpeakerMetrics } from './observe/metrics.ts';
@@ -147,6 +148,7 @@ export async function startSpeaker(o: SpeakerOptions): Promise<RunningSpeaker> {
     resource: 'services',
     path: '/api/v1/services',
     list: (p) => core.listServiceForAllNamespaces(p),
+    transform: slimService,
     onChange: (changes) => {
       for (const c of changes) {
         if (c.current) uidOf.set(c.key, c.current.metadata?.uid);
@@ -160,6 +162,7 @@ export async function startSpeaker(o: SpeakerOptions): Promise<RunningSpeaker> {
     resource: 'endpointslices',
     path: '/apis/discovery.k8s.io/v1/endpointslices',
     list: (p) => discovery.listEndpointSliceForAllNamespaces(p),
+    transform: slimEndpointSlice,
     onChange: (changes) => {
       for (const c of changes) runtime.sliceChanged(c.key, c.current);
     },

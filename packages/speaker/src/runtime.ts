@@ -7,7 +7,6 @@ import type {
   DesiredRoute,
   EndpointSliceSnapshot,
   NodeSnapshot,
-  RouteAttributes,
   SelectorMatcher,
   ServiceSnapshot,
   SpeakerConfigView,
@@ -269,13 +268,11 @@ export class SpeakerRuntime<P> {
     for (const [peer, entry] of this.#sessions) {
       const desired = (prefix: string) => this.#rib.route(peer, prefix);
       const desiredPrefixes = () => [...this.#rib.routes(peer)].map((r) => r.prefix);
-      const announcedAttrs = new Map<string, RouteAttributes>(
-        [...entry.announced].map(([p, r]) => [p, r.attributes]),
-      );
+      // The announced map is passed as is (no copy): a reconcile of one Service must not cost O(all routes).
       const delta =
         full || fresh.has(peer)
-          ? diffPeer(desired, desiredPrefixes(), announcedAttrs)
-          : diffPeer(desired, [], announcedAttrs, byPeer.get(peer) ?? []);
+          ? diffPeer(desired, desiredPrefixes(), entry.announced)
+          : diffPeer(desired, [], entry.announced, byPeer.get(peer) ?? []);
       if (delta.withdraw.length > 0) {
         entry.port.withdraw(delta.withdraw);
         for (const p of delta.withdraw) entry.announced.delete(p);

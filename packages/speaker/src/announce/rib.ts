@@ -90,15 +90,17 @@ export interface PeerDelta {
 export function diffPeer(
   desired: (prefix: string) => DesiredRoute | undefined,
   desiredPrefixes: Iterable<string>,
-  announced: ReadonlyMap<string, RouteAttributes>,
+  announced: ReadonlyMap<string, { readonly attributes: RouteAttributes } | RouteAttributes>,
   prefixes?: Iterable<string>,
 ): PeerDelta {
   const announce: DesiredRoute[] = [];
   const withdraw: string[] = [];
+  const attrsOf = (v: { readonly attributes: RouteAttributes } | RouteAttributes) =>
+    'attributes' in v ? v.attributes : v;
   const check = (prefix: string) => {
     const want = desired(prefix);
     const have = announced.get(prefix);
-    if (want && (!have || !attributesEqual(want.attributes, have))) announce.push(want);
+    if (want && (!have || !attributesEqual(want.attributes, attrsOf(have)))) announce.push(want);
     else if (!want && have) withdraw.push(prefix);
   };
   if (prefixes) {

@@ -25,6 +25,12 @@ export interface ReflectorOptions<T extends Versioned> {
   readonly watch: Watch;
   readonly log: Logger;
   /** Called with the keys (namespace/name) that changed; `previous` is the object before the change. */
+  /**
+   * Reduces each object to what the speaker reads before it is cached (like controller-runtime's cache
+   * transforms): 10,000 full Services and EndpointSlices with managedFields cost hundreds of MiB otherwise.
+   * Must keep metadata.name/namespace/resourceVersion.
+   */
+  readonly transform?: (obj: T) => T;
   readonly onChange: (changes: ReadonlyArray<{ key: string; previous?: T; current?: T }>) => void;
   readonly onStatus?: () => void;
   readonly onError?: (resource: string) => void;
@@ -121,7 +127,8 @@ export class Reflector<T extends Versioned> implements ReflectorStatus {
     let rv = '';
     do {
       const page = await this.#o.list({ limit: 500, _continue: cont, fieldSelector: this.#o.fieldSelector });
-      items.push(...page.items);
+      const t = this.#o.transform;
+      for (const item of page.items) items.push(t ? t(item) : item);
       cont = page.metadata?._continue || undefined;
       rv = page.metadata?.resourceVersion ?? '';
     } while (cont);
@@ -166,14 +173,15 @@ export class Reflector<T extends Versioned> implements ReflectorStatus {
     this.#abort = await this.#o.watch.watch(
       this.#o.path,
       query,
-      (phase: string, obj: T & { code?: number; message?: string }) => {
+      (phase: string, raw: T & { code?: number; message?: string }) => {
         this.#markConnected();
         if (phase === 'ERROR') {
           // 410 Gone: our resourceVersion is too old; relist (atomically, see above).
-          if (obj.code === 410) gone = true;
-          this.#lastError = `watch error ${obj.code ?? ''}: ${obj.message ?? ''}`;
+          if (raw.code === 410) gone = true;
+          this.#lastError = `watch error ${raw.code ?? ''}: ${raw.message ?? ''}`;
           return;
         }
+        const obj = phase === 'BOOKMARK' || !this.#o.transform ? raw : this.#o.transform(raw);
         const rv = obj.metadata?.resourceVersion;
         if (rv) this.#resourceVersion = rv;
         if (phase === 'BOOKMARK') return;
