@@ -67,9 +67,48 @@ type Plan =
 
 const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
 
-/** A Map key for an address: a number when it fits exactly (all of IPv4), else its hex text. */
-function addressKey(value: bigint): number | string {
-  return value <= 0x1fffffffffffffn ? Number(value) : value.toString(16);
+/**
+ * Held addresses by value. Two V8 Map pathologies shape it (both measured by bench:allocator):
+ * - BigInt keys hash slowly, so keys are numbers (all of IPv4) or hex strings;
+ * - a deleted Map entry stays in its hash chain until the table is rebuilt, and lowest-free allocation deletes
+ *   and re-inserts the SAME few keys over and over, so one chain grew by one per operation (80 µs/op after
+ *   10^5 operations). Releasing therefore only marks the entry empty; re-holding overwrites it in place, and
+ *   the Map is rebuilt when empty entries outnumber live ones (amortised O(1); memory stays O(held)).
+ */
+class AddressIndex {
+  private map = new Map<number | string, AddressUse | null>();
+  private empty = 0;
+
+  private static key(value: bigint): number | string {
+    return value <= 0x1fffffffffffffn ? Number(value) : value.toString(16);
+  }
+
+  get(value: bigint): AddressUse | undefined {
+    return this.map.get(AddressIndex.key(value)) ?? undefined;
+  }
+
+  set(value: bigint, use: AddressUse): void {
+    const key = AddressIndex.key(value);
+    if (this.map.get(key) === null) this.empty--;
+    this.map.set(key, use);
+  }
+
+  delete(value: bigint): void {
+    const key = AddressIndex.key(value);
+    if (!this.map.get(key)) return;
+    this.map.set(key, null);
+    this.empty++;
+    if (this.empty > 1024 && this.empty > this.map.size - this.empty) {
+      const live = new Map<number | string, AddressUse | null>();
+      for (const [k, v] of this.map) if (v !== null) live.set(k, v);
+      this.map = live;
+      this.empty = 0;
+    }
+  }
+
+  *values(): IterableIterator<AddressUse> {
+    for (const v of this.map.values()) if (v !== null) yield v;
+  }
 }
 
 /** MetalLB's sharing rules: same non-empty key, same backend, no port+protocol in common. */
@@ -90,9 +129,10 @@ function describeSharing(s: Sharing | null): string {
 export class Allocator {
   private pools: PoolState[] = [];
   private poolsByName = new Map<string, PoolState>();
-  // Keyed by addressKey, not by bigint: V8 hashes BigInt Map keys poorly (measured: 100+ µs per insert at
-  // 10^5 keys), while number and string keys hash in O(1).
-  private readonly uses: Record<IPFamily, Map<number | string, AddressUse>> = { IPv4: new Map(), IPv6: new Map() };
+  private readonly uses: Record<IPFamily, AddressIndex> = {
+    IPv4: new AddressIndex(),
+    IPv6: new AddressIndex(),
+  };
   private readonly holdings = new Map<string, Holding>();
   private readonly sharedByKey = new Map<string, Set<AddressUse>>();
   /** Held addresses outside every pool, kept in step so counting them is O(1). */
@@ -164,7 +204,7 @@ export class Allocator {
   holdersOf(address: string): string[] {
     const ip = parseIP(address);
     if (ip === null) return [];
-    const use = this.uses[ip.family].get(addressKey(ip.value));
+    const use = this.uses[ip.family].get(ip.value);
     return use === undefined ? [] : [...use.holders.keys()];
   }
 
@@ -232,7 +272,7 @@ export class Allocator {
         });
         continue;
       }
-      const existing = this.uses[ip.family].get(addressKey(ip.value));
+      const existing = this.uses[ip.family].get(ip.value);
       const conflict = existing === undefined ? null : this.conflictWith(existing, service, sharing);
       if (existing !== undefined && conflict !== null) {
         errors.push({
@@ -399,7 +439,7 @@ export class Allocator {
     requestedPool: PoolState | undefined,
   ): Plan | AllocationError {
     const text = formatIP(ip);
-    const use = this.uses[ip.family].get(addressKey(ip.value));
+    const use = this.uses[ip.family].get(ip.value);
     const located = this.locate(ip.family, ip.value);
     if (located === null) {
       return { cause: 'NotInAnyPool', message: `requested ${text} is not in any address pool` };
@@ -548,7 +588,7 @@ export class Allocator {
       holders: new Map(),
       sharingKey: null,
     };
-    this.uses[ip.family].set(addressKey(ip.value), use);
+    this.uses[ip.family].set(ip.value, use);
     if (home === null) this.orphanUses.add(use);
     return use;
   }
@@ -579,7 +619,7 @@ export class Allocator {
       set?.delete(use);
       if (set?.size === 0) this.sharedByKey.delete(use.sharingKey);
     }
-    this.uses[use.family].delete(addressKey(use.value));
+    this.uses[use.family].delete(use.value);
     this.orphanUses.delete(use);
     if (use.pool !== null) {
       const fs = use.pool.spaces.get(use.family)!;

@@ -1,0 +1,153 @@
+// Controller burst benchmark against a real kube-apiserver (e2e test bed):
+//   1. reference: a bare loop patches the status of 1,000 Services (16 in flight, like the controller's
+//      workers) — the apiserver's limit for this work;
+//   2. herald-controller running; 1,000 LoadBalancer Services created at once; time from the first create to
+//      the last Service showing an IP (watched). Ratio = (2) / (1); target <= 1.3.
+//   3. RSS of the controller holding 10,000 Services (HERALD_BENCH_RSS_SERVICES, 0 to skip).
+// Run: npm run bench:controller -w bench
+
+import { join } from 'node:path';
+import { spawnManaged, startControlPlane } from '@herald/e2e';
+import {
+  CoreV1Api,
+  makeInformer,
+  PatchStrategy,
+  setHeaderOptions,
+  type V1Service,
+} from '@kubernetes/client-node';
+
+const COUNT = 1000;
+const CONCURRENCY = 16;
+const RSS_SERVICES = Number(process.env.HERALD_BENCH_RSS_SERVICES ?? 10_000);
+const repoRoot = join(import.meta.dirname, '..', '..');
+
+async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
+const cp = await startControlPlane();
+try {
+  const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+  for (const ns of ['herald-system', 'bare', 'burst', 'rss'])
+    await core.createNamespace({ body: { metadata: { name: ns } } });
+  await core.createNamespacedConfigMap({
+    namespace: 'herald-system',
+    body: {
+      metadata: { name: 'herald-config' },
+      data: { 'config.yaml': 'addressPools:\n  - name: bench\n    addresses: ["198.18.0.0/17"]\n' },
+    },
+  });
+  const names = Array.from({ length: COUNT }, (_, i) => `svc-${i}`);
+  const svcBody = (name: string, cls?: string): V1Service => ({
+    metadata: { name },
+    spec: { type: 'LoadBalancer', loadBalancerClass: cls, ports: [{ port: 80, protocol: 'TCP' }] },
+  });
+
+  // 1. Reference: Services of a class the controller ignores; time only the status patches.
+  await pool(names, 50, (n) =>
+    core.createNamespacedService({ namespace: 'bare', body: svcBody(n, 'bench.example/bare') }),
+  );
+  let t = performance.now();
+  let i = 0;
+  await pool(names, CONCURRENCY, (n) =>
+    core.patchNamespacedServiceStatus(
+      {
+        name: n,
+        namespace: 'bare',
+        body: { status: { loadBalancer: { ingress: [{ ip: `198.18.200.${i++ % 250}` }] } } },
+      },
+      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+    ),
+  );
+  const bareMs = performance.now() - t;
+
+  // 2. The controller, leading and idle, then a burst.
+  const proc = await spawnManaged({
+    name: `bench-ctl-${process.pid}`,
+    command: process.execPath,
+    args: [
+      join(repoRoot, 'packages/controller/src/main.ts'),
+      '--kubeconfig',
+      cp.kubeconfigPath,
+      '--namespace',
+      'herald-system',
+      '--metrics-address',
+      '127.0.0.1:0',
+      '--log-level',
+      'warn',
+    ],
+    logPath: join(cp.dir, 'bench-controller.log'),
+    ownerDir: cp.dir,
+  });
+  const lease = async () => {
+    for (;;) {
+      try {
+        const l = await cp.kubeConfig
+          .makeApiClient((await import('@kubernetes/client-node')).CoordinationV1Api)
+          .readNamespacedLease({ name: 'herald-controller', namespace: 'herald-system' });
+        if (l.spec?.holderIdentity) return;
+      } catch {}
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  };
+  await lease();
+  const withIP = new Set<string>();
+  let done: () => void = () => {};
+  const allDone = new Promise<void>((r) => {
+    done = r;
+  });
+  const informer = makeInformer<V1Service>(cp.kubeConfig, '/api/v1/namespaces/burst/services', () =>
+    core.listNamespacedService({ namespace: 'burst' }),
+  );
+  const seen = (s: V1Service) => {
+    if (s.status?.loadBalancer?.ingress?.length) withIP.add(s.metadata?.name ?? '');
+    if (withIP.size === COUNT) done();
+  };
+  informer.on('add', seen);
+  informer.on('update', seen);
+  await informer.start();
+  t = performance.now();
+  await pool(names, 50, (n) => core.createNamespacedService({ namespace: 'burst', body: svcBody(n) }));
+  const createdMs = performance.now() - t;
+  await allDone;
+  const burstMs = performance.now() - t;
+  await informer.stop();
+
+  console.log('herald-controller burst benchmark (real kube-apiserver + etcd on this machine)');
+  console.log(
+    `reference: bare loop patching ${COUNT} statuses, ${CONCURRENCY} in flight: ${bareMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `controller: ${COUNT} Services created at once (creation took ${createdMs.toFixed(0)} ms), all have an IP after ${burstMs.toFixed(0)} ms`,
+  );
+  console.log(
+    `ratio controller / bare loop: ${(burstMs / bareMs).toFixed(2)} (target <= 1.3; includes the creates the bare loop did not have to wait for)`,
+  );
+
+  // 3. RSS holding many Services.
+  if (RSS_SERVICES > 0) {
+    const rssNames = Array.from({ length: RSS_SERVICES }, (_, k) => `rss-${k}`);
+    await pool(rssNames, 50, (n) => core.createNamespacedService({ namespace: 'rss', body: svcBody(n) }));
+    const total = COUNT + RSS_SERVICES;
+    for (;;) {
+      const list = await core.listNamespacedService({ namespace: 'rss' });
+      if (list.items.filter((s) => s.status?.loadBalancer?.ingress?.length).length === RSS_SERVICES) break;
+      await new Promise((r) => setTimeout(r, 1000));
+    }
+    await new Promise((r) => setTimeout(r, 3000));
+    const status = await import('node:fs').then((fs) => fs.readFileSync(`/proc/${proc.pid}/status`, 'utf8'));
+    const rssKB = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1]);
+    const selfKB = process.memoryUsage().rss / 1024;
+    console.log(
+      `controller RSS holding ${total.toLocaleString()} Services (${RSS_SERVICES.toLocaleString()} + ${COUNT} with IPs, plus the bare ones in its cache): ${(rssKB / 1024).toFixed(0)} MB (this benchmark process, for scale: ${(selfKB / 1024).toFixed(0)} MB)`,
+    );
+  }
+  await proc.stop();
+} finally {
+  await cp.stop();
+}
