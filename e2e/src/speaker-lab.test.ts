@@ -237,6 +237,38 @@ const sameSet = (a: readonly string[], b: readonly string[]) =>
     await waitForPaths(frr, 'ipv6', '2001:db8:100::20/128', (p) => p.length === 3, 'after r6 restarts');
   }, 90_000);
 
+  test('heraldctl status shows every session of a speaker as a table and as JSON', async () => {
+    const cli = new URL('../../packages/cli/src/main.ts', import.meta.url).pathname;
+    const target = `127.0.0.1:${STATUS_PORT}`;
+    const table = await runIn(t.lab.nodes[1]!.ns, process.execPath, [
+      '--no-warnings',
+      cli,
+      'status',
+      '--speaker',
+      target,
+    ]);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^NODE\s+PEER\s+STATE\s+UPTIME\s+PREFIXES\s+LAST ERROR/);
+    expect(lines.slice(1).map((l) => l.split(/\s+/).slice(0, 4).join(' '))).toEqual([
+      'node-1 r4 (203.0.113.1) Established',
+      'node-1 r6 (2001:db8:1::1) Established',
+    ]);
+    const json = await runIn(t.lab.nodes[1]!.ns, process.execPath, [
+      '--no-warnings',
+      cli,
+      'status',
+      '--speaker',
+      target,
+      '-o',
+      'json',
+    ]);
+    const doc = JSON.parse(json.stdout) as Array<{
+      status: { node: string; announced: Record<string, unknown[]> };
+    }>;
+    expect(doc[0]!.status.node).toBe('node-1');
+    expect(doc[0]!.status.announced.r4!.length).toBeGreaterThan(0);
+  }, 90_000);
+
   test('invalid config keeps the last good one and is reported', async () => {
     await t.setConfig('peers:\n  - name: r4\n    peerASN: 0\n');
     await waitFor('config reported stale', async () => ((await t.status(0)).config.stale ? true : undefined));
