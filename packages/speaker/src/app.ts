@@ -237,8 +237,10 @@ export async function startSpeaker(o: SpeakerOptions): Promise<RunningSpeaker> {
       log.info({ mode }, 'shutting down');
       for (const r of reflectors) r.stop();
       await runtime.stop(mode);
-      await new Promise<void>((resolve) => http.close(() => resolve()));
+      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
+      // A scraper's keep-alive connection must not hold the shutdown open.
       http.closeAllConnections();
+      await closed;
       log.info({}, 'stopped');
     })();
     return shuttingDown;
