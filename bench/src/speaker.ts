@@ -248,6 +248,14 @@ async function main() {
     await sleep(10_000);
     const b = procStats(big.pid);
     const idleCpuPct = ((b.cpuTicks - a.cpuTicks) / 100 / 10) * 100;
+    // RSS keeps what V8 reserved during the initial lists; the live heap says what holding the state costs.
+    const metrics = (
+      await run('ip', ['netns', 'exec', node.ns, 'curl', '-sf', 'http://127.0.0.1:7473/metrics'])
+    ).stdout;
+    const metric = (name: string) =>
+      Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
+    const heapUsedMiB = metric('herald_speaker_nodejs_heap_size_used_bytes') / 1048576;
+    const heapTotalMiB = metric('herald_speaker_nodejs_heap_size_total_bytes') / 1048576;
     await big.stop('SIGTERM');
     while ((await prefixesFrom(vty, node.ipv4)) > 0) await sleep(5);
 
