@@ -281,7 +281,8 @@ async function main() {
       `  reference bare BGP sender, ${SERVICES} prefixes × 1 session: ${f(bareMs)} ms; ratio ${f(convergeMs / bareMs)}x`,
     );
     console.log(
-      `speaker RSS holding ${SERVICES} Services, 3 sessions: ${f(b.rssMiB)} MiB; idle CPU ${f(idleCpuPct)} %`,
+      `speaker RSS holding ${SERVICES} Services, 3 sessions: ${f(b.rssMiB)} MiB (V8 heap used ` +
+        `${f(heapUsedMiB)} of ${f(heapTotalMiB)} MiB); idle CPU ${f(idleCpuPct)} %`,
     );
     console.log(
       `  reference bare BGP sender RSS (1 session): ${f(bareRss)} MiB; ratio ${f(b.rssMiB / bareRss)}x`,
