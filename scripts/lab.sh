@@ -10,7 +10,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-# The repository's pinned Node 24 (npm ci installs it); the system node may be older.
+# The repository's pinned Node 24 (npm install installs it); the system node may be older.
 node="$PWD/node_modules/.bin/node"
 if [[ ! -x "$node" ]]; then
   echo "lab: node_modules is missing: run \`npm ci\` first" >&2
