@@ -77,6 +77,7 @@ export class Controller {
       log: options.log,
       onDropped: (reason) => options.metrics.eventsDropped.inc({ reason }),
       onApiError: (verb) => options.metrics.apiErrors.inc({ verb, resource: 'events' }),
+      busy: () => this.queue.length > 0,
     });
     this.reconciler = new Reconciler({
       allocator: this.allocator,

@@ -34,6 +34,8 @@ export interface EventRecorderOptions {
   readonly onDropped?: (reason: string) => void;
   readonly onApiError?: (verb: string) => void;
   readonly now?: () => number;
+  /** True while status writes are waiting: Events then trickle (one at a time) so they never slow a burst. */
+  readonly busy?: () => boolean;
 }
 
 /** Per-object token bucket: `burst` Events at once, then one per `refillMs`. Pure, clock injected. */
@@ -66,6 +68,7 @@ export class EventRecorder {
   private running = 0;
   private readonly now: () => number;
   private idleWaiters: (() => void)[] = [];
+  private recheck: NodeJS.Timeout | undefined;
 
   constructor(options: EventRecorderOptions) {
     this.o = options;
@@ -143,7 +146,15 @@ export class EventRecorder {
   }
 
   private pump(): void {
-    const limit = this.o.concurrency ?? 4;
+    const busy = this.o.busy?.() ?? false;
+    const limit = busy ? 1 : (this.o.concurrency ?? 4);
+    if (busy && this.pending.length > 0 && this.running >= limit && this.recheck === undefined) {
+      // Re-check soon: when the burst is over, the backlog drains at full concurrency.
+      this.recheck = setTimeout(() => {
+        this.recheck = undefined;
+        this.pump();
+      }, 100);
+    }
     while (this.running < limit && this.pending.length > 0) {
       const job = this.pending.shift()!;
       this.running++;
