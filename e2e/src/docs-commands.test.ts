@@ -42,7 +42,11 @@ function testedBlocks(file: string): TestedBlock[] {
   return blocks;
 }
 
-const files = [join(root, 'README.md'), ...markdownFiles(join(root, 'docs')), ...markdownFiles(join(root, 'charts'))];
+const files = [
+  join(root, 'README.md'),
+  ...markdownFiles(join(root, 'docs')),
+  ...markdownFiles(join(root, 'charts')),
+];
 const blocks = files.flatMap(testedBlocks);
 
 test('the docs contain tested command blocks', () => {
