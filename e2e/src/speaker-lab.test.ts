@@ -398,4 +398,30 @@ const sameSet = (a: readonly string[], b: readonly string[]) =>
     await t.startSpeaker(2);
     await waitForPaths(frr, 'ipv4', '198.51.100.10/32', (p) => p.length === 3, 'node-2 back');
   }, 90_000);
+
+  test('passive peer: the speaker listens (only now) and the router dials in', async () => {
+    const passive = config('12s').replace('    holdTime: 9s\n', '    holdTime: 9s\n    passive: true\n');
+    const before = (await t.status(0)).sessions.find((x) => x.peer === 'r4')!;
+    // No passive peer yet: nothing listens on the BGP port.
+    expect((await runIn(t.lab.nodes[0]!.ns, 'ss', ['-Htln', 'sport = :179'])).stdout.trim()).toBe('');
+    await t.setConfig(passive);
+    for (const i of [0, 1, 2]) {
+      await waitFor(`node-${i} r4 established by the router's connection`, async () => {
+        const r4 = (await t.status(i)).sessions.find((x) => x.peer === 'r4');
+        return r4?.established && (i !== 0 || r4.establishedSince !== before.establishedSince)
+          ? true
+          : undefined;
+      });
+    }
+    const ss = await runIn(t.lab.nodes[0]!.ns, 'ss', ['-Htln', 'sport = :179']);
+    expect(ss.stdout).toMatch(/LISTEN/);
+    const paths = await waitForPaths(
+      frr,
+      'ipv4',
+      '198.51.100.10/32',
+      (p) => p.length === 3,
+      'over passive sessions',
+    );
+    expect(nexthops(paths)).toEqual(NODE_V4);
+  }, 90_000);
 });
