@@ -56,12 +56,31 @@ test('poolAcceptsService: namespaces OR namespaceSelectors, AND serviceSelectors
   expect(poolAcceptsService(late, { namespace: 'y' })).toBe(false);
 });
 
-test('comparePoolPreference: priority ascending, unprioritised last, then name', () => {
+test('comparePoolPreference: priority ascending, then serviceAllocation without priority, then general; ties in config order', () => {
   expect([...c.addressPools].sort(comparePoolPreference).map((p) => p.name)).toEqual([
     'first',
     'team',
     'a-late',
     'z-general',
+  ]);
+  const ties = config({
+    addressPools: [
+      { name: 'z-general', addresses: ['198.51.100.0/28'] },
+      { name: 'b-open', addresses: ['198.51.100.16/28'], serviceAllocation: { namespaces: ['x'] } },
+      { name: 'y-prio', addresses: ['198.51.100.32/28'], serviceAllocation: { priority: 5 } },
+      { name: 'a-general', addresses: ['198.51.100.48/28'] },
+      { name: 'a-open', addresses: ['198.51.100.64/28'], serviceAllocation: { namespaces: ['x'] } },
+      { name: 'b-prio', addresses: ['198.51.100.80/28'], serviceAllocation: { priority: 5 } },
+    ],
+  });
+  // Equal rank keeps config order, whatever the names: the first pool listed wins.
+  expect([...ties.addressPools].sort(comparePoolPreference).map((p) => p.name)).toEqual([
+    'y-prio',
+    'b-prio',
+    'b-open',
+    'a-open',
+    'z-general',
+    'a-general',
   ]);
 });
 

@@ -45,17 +45,25 @@ export function poolAcceptsService(pool: AddressPool, svc: ServiceIdentity): boo
 }
 
 /**
- * Order in which pools are tried for automatic assignment: by serviceAllocation.priority ascending (lower is
- * preferred), pools without a priority after all prioritised ones, ties broken by pool name. Deterministic, so
- * every controller replica makes the same choice.
+ * Order in which pools are tried for automatic assignment, specific before general: pools with
+ * serviceAllocation and a priority (lower is preferred), then pools with serviceAllocation and no priority,
+ * then pools without serviceAllocation. Ties return 0, so a stable sort (Array.prototype.sort is stable) keeps
+ * config order: the first pool listed wins, which is what operators expect when they reorder pools. Depends
+ * only on the config, so every controller replica makes the same choice.
  */
-export function comparePoolPreference(a: AddressPool, b: AddressPool): number {
-  const pa = a.serviceAllocation?.priority;
-  const pb = b.serviceAllocation?.priority;
-  if (pa !== pb) {
-    if (pa === undefined) return 1;
-    if (pb === undefined) return -1;
-    return pa - pb;
-  }
-  return a.name < b.name ? -1 : a.name > b.name ? 1 : 0;
+export function comparePoolPreference(
+  a: Pick<AddressPool, 'serviceAllocation'>,
+  b: Pick<AddressPool, 'serviceAllocation'>,
+): number {
+  const [ta, pa] = preferenceTier(a);
+  const [tb, pb] = preferenceTier(b);
+  return ta - tb || pa - pb;
+}
+
+/** [tier, priority]: tier 0 = serviceAllocation with priority, 1 = without priority, 2 = no serviceAllocation. */
+function preferenceTier(pool: Pick<AddressPool, 'serviceAllocation'>): readonly [number, number] {
+  const sa = pool.serviceAllocation;
+  if (sa === undefined) return [2, 0];
+  if (sa.priority === undefined) return [1, 0];
+  return [0, sa.priority];
 }

@@ -14,10 +14,11 @@
 // - An address that falls outside every pool after a config change stays assigned ("orphaned"); it is never
 //   handed to another Service and becomes allocatable again only if a pool covers it again.
 
+import { comparePoolPreference } from '@herald/config';
 import { FreeSet } from './interval-tree.ts';
 import { formatIP, type IPAddress, type IPFamily, parseIP } from './ip.ts';
 import { PoolSpace } from './pool-space.ts';
-import { poolAllows, preferenceRank } from './selection.ts';
+import { poolAllows } from './selection.ts';
 import type {
   AllocationError,
   AllocationRequest,
@@ -39,7 +40,6 @@ interface FamilySpace {
 
 interface PoolState {
   readonly def: PoolDefinition;
-  readonly index: number;
   readonly spaces: Map<IPFamily, FamilySpace>;
 }
 
@@ -149,14 +149,14 @@ export class Allocator {
    * contains it, or becomes orphaned (outside every pool). O(pools + held addresses × log).
    */
   setPools(defs: readonly PoolDefinition[]): SetPoolsResult {
-    const pools: PoolState[] = defs.map((def, index) => {
+    const pools: PoolState[] = defs.map((def) => {
       const spaces = new Map<IPFamily, FamilySpace>();
       for (const family of FAMILIES) {
         const space = new PoolSpace(family, def.addresses, def.avoidBuggyIPs);
         if (def.addresses.some((r) => r.family === family))
           spaces.set(family, { space, free: new FreeSet(space.size) });
       }
-      return { def, index, spaces };
+      return { def, spaces };
     });
     this.pools = pools;
     this.poolsByName = new Map(pools.map((p) => [p.def.name, p]));
@@ -493,11 +493,8 @@ export class Allocator {
         };
       candidates = allowed
         .filter((p) => p.def.autoAssign)
-        .sort((a, b) => {
-          const ra = preferenceRank(a.def);
-          const rb = preferenceRank(b.def);
-          return ra[0] - rb[0] || ra[1] - rb[1] || a.index - b.index;
-        });
+        // `allowed` is in config order and sort is stable: ties keep config order.
+        .sort((a, b) => comparePoolPreference(a.def, b.def));
       if (candidates.length === 0)
         return {
           cause: 'AutoAssignDisabled',

@@ -55,15 +55,3 @@ export function poolAllows(pool: PoolDefinition, subject: Subject): boolean {
     return false;
   return true;
 }
-
-/**
- * Preference order among pools that allow the Service: pools with serviceAllocation and a priority (lower
- * first), then pools with serviceAllocation and no priority, then pools without serviceAllocation; ties keep
- * config order. A pool written for these Services beats a general-purpose one.
- */
-export function preferenceRank(pool: PoolDefinition): [number, number] {
-  const sa = pool.serviceAllocation;
-  if (sa === undefined) return [2, 0];
-  if (sa.priority === undefined) return [1, 0];
-  return [0, sa.priority];
-}
