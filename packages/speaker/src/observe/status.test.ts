@@ -2,6 +2,44 @@ import { parseListenAddress } from './http.ts';
 import { buildStatus } from './status.ts';
 
 describe('buildStatus', () => {
+  it('counts what the session advertises, not what was desired for a family it did not negotiate', () => {
+    const session = {
+      peer: 'r4',
+      peerAddress: '203.0.113.1',
+      state: 'Established',
+      established: true,
+      uptimeSeconds: 5,
+      establishedSince: null,
+      establishedTransitions: 1,
+      updatesSent: 1,
+      updatesReceived: 0,
+      messagesSent: 3,
+      messagesReceived: 3,
+      notificationsSent: [],
+      notificationsReceived: [],
+      lastError: null,
+      prefixesAdvertised: { ipv4: 1, ipv6: 0 },
+    };
+    const route = (prefix: string, family: 'ipv4' | 'ipv6') => ({
+      prefix,
+      family,
+      attributes: { communities: [], largeCommunities: [] },
+      services: ['ns/a'],
+    });
+    const doc = buildStatus({
+      node: 'n1',
+      version: '0.1.0',
+      ready: true,
+      shutdownMode: 'withdraw',
+      config: { loaded: true, stale: false, errors: [], loadedAt: null },
+      kube: [],
+      sessions: [session],
+      announced: new Map([['r4', [route('198.51.100.1/32', 'ipv4'), route('2001:db8:100::1/128', 'ipv6')]]]),
+      decisions: new Map([['ns/a', { announcing: true }]]),
+    });
+    expect(doc.sessions[0]!.prefixes).toEqual({ ipv4: 1, ipv6: 0 });
+  });
+
   it('lists sessions with per-family prefix counts and the announced routes per peer', () => {
     const doc = buildStatus({
       node: 'n1',

@@ -59,6 +59,9 @@ export function buildStatus(args: {
     }));
   }
   const sessions = args.sessions.map((s) => {
+    // What the router really holds from us: the session's advertised counts, which leave out a family the
+    // session did not negotiate (an IPv6 /128 desired on an IPv4-only session is not on the wire).
+    if (s.prefixesAdvertised) return { ...s, prefixes: s.prefixesAdvertised };
     const routes = args.announced.get(s.peer) ?? [];
     const ipv4 = routes.filter((r) => r.family === 'ipv4').length;
     return { ...s, prefixes: { ipv4, ipv6: routes.length - ipv4 } };

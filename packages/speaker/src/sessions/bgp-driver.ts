@@ -158,7 +158,9 @@ class BgpPeerPort implements PeerSessionPort {
       peerAddress: settings.peerAddress,
       peerPort: settings.peerPort,
       localAddress: settings.sourceAddress,
-      routerId: settings.routerID,
+      // One BGP Identifier per node for all its sessions: the Node's IPv4 address unless configured. Left to
+      // the library, an IPv6 session would derive a different one from its IPv6 local address.
+      routerId: settings.routerID ?? node.ipv4,
       holdTime: settings.holdTimeSeconds,
       keepaliveTime: settings.keepaliveTimeSeconds,
       connectRetryTime: settings.connectTimeSeconds,
@@ -337,6 +339,7 @@ class BgpPeerPort implements PeerSessionPort {
       notificationsSent: [...this.#notificationsSent.values()],
       notificationsReceived: [...this.#notificationsReceived.values()],
       lastError: this.#lastError ?? counters?.lastError?.message ?? null,
+      ...(counters ? { prefixesAdvertised: counters.prefixesAdvertised } : {}),
     };
   }
 }

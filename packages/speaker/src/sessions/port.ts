@@ -44,6 +44,8 @@ export interface SessionSnapshot {
   readonly notificationsSent: readonly NotificationCount[];
   readonly notificationsReceived: readonly NotificationCount[];
   readonly lastError: string | null;
+  /** Prefixes on the wire per family (the Adj-RIB-Out's count): only families the session negotiated. */
+  readonly prefixesAdvertised?: { readonly ipv4: number; readonly ipv6: number };
 }
 
 export interface PeerSessionPort {
