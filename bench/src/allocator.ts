@@ -3,7 +3,8 @@
 // (2) a naive first-fit allocator that scans the pool (MetalLB-style), at a smaller N because it is O(n).
 // Run: npm run bench:allocator -w bench   (node --expose-gc for stable heap numbers)
 
-import { type AllocationRequest, Allocator, type PoolDefinition, parseRange } from '@herald/controller';
+import { parseAddressRange } from '@herald/config';
+import { type AllocationRequest, Allocator, type PoolDefinition } from '@herald/controller';
 
 const N = Number(process.env.HERALD_BENCH_N ?? 1_000_000);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -14,9 +15,11 @@ function heapMB(): number {
 }
 
 function pool(name: string, cidr: string): PoolDefinition {
+  const parsed = parseAddressRange(cidr);
+  if (!parsed.ok) throw new Error(parsed.reason);
   return {
     name,
-    addresses: [parseRange(cidr)!],
+    addresses: [parsed.range],
     autoAssign: true,
     avoidBuggyIPs: false,
     serviceAllocation: undefined,

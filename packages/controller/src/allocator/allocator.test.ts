@@ -1,12 +1,25 @@
+import { parseAddressRange } from '@herald/config';
 import { prng } from '../testing/prng.ts';
 import { Allocator } from './allocator.ts';
-import { parseRange } from './ip.ts';
-import type { AllocationRequest, AssignResult, PoolDefinition, ServiceAllocation, Sharing } from './types.ts';
+import type {
+  AddressRange,
+  AllocationRequest,
+  AssignResult,
+  PoolDefinition,
+  ServiceAllocation,
+  Sharing,
+} from './types.ts';
+
+function range(text: string): AddressRange {
+  const r = parseAddressRange(text);
+  if (!r.ok) throw new Error(r.reason);
+  return r.range;
+}
 
 function pool(name: string, addresses: string[], extra: Partial<PoolDefinition> = {}): PoolDefinition {
   return {
     name,
-    addresses: addresses.map((a) => parseRange(a)!),
+    addresses: addresses.map(range),
     autoAssign: true,
     avoidBuggyIPs: false,
     serviceAllocation: undefined,

@@ -14,9 +14,8 @@
 // - An address that falls outside every pool after a config change stays assigned ("orphaned"); it is never
 //   handed to another Service and becomes allocatable again only if a pool covers it again.
 
-import { comparePoolPreference } from '@herald/config';
+import { comparePoolPreference, formatIp, type IpAddress, type IpFamily, parseIp } from '@herald/config';
 import { FreeSet } from './interval-tree.ts';
-import { formatIP, type IPAddress, type IPFamily, parseIP } from './ip.ts';
 import { PoolSpace } from './pool-space.ts';
 import { poolAllows } from './selection.ts';
 import type {
@@ -40,12 +39,12 @@ interface FamilySpace {
 
 interface PoolState {
   readonly def: PoolDefinition;
-  readonly spaces: Map<IPFamily, FamilySpace>;
+  readonly spaces: Map<IpFamily, FamilySpace>;
 }
 
 /** One held address and everyone holding it (more than one only when sharing). */
 interface AddressUse {
-  readonly family: IPFamily;
+  readonly family: IpFamily;
   readonly value: bigint;
   readonly address: string;
   pool: PoolState | null;
@@ -61,11 +60,11 @@ interface Holding {
 
 type Plan =
   | { readonly kind: 'keep'; readonly use: AddressUse }
-  | { readonly kind: 'claim'; readonly family: IPFamily; readonly value: bigint; readonly pool: PoolState }
-  | { readonly kind: 'taken'; readonly family: IPFamily; readonly ordinal: bigint; readonly pool: PoolState }
+  | { readonly kind: 'claim'; readonly family: IpFamily; readonly value: bigint; readonly pool: PoolState }
+  | { readonly kind: 'taken'; readonly family: IpFamily; readonly ordinal: bigint; readonly pool: PoolState }
   | { readonly kind: 'share'; readonly use: AddressUse };
 
-const FAMILIES: readonly IPFamily[] = ['IPv4', 'IPv6'];
+const FAMILIES: readonly IpFamily[] = ['IPv4', 'IPv6'];
 
 /**
  * Held addresses by value. Two V8 Map pathologies shape it (both measured by bench:allocator):
@@ -129,7 +128,7 @@ function describeSharing(s: Sharing | null): string {
 export class Allocator {
   private pools: PoolState[] = [];
   private poolsByName = new Map<string, PoolState>();
-  private readonly uses: Record<IPFamily, AddressIndex> = {
+  private readonly uses: Record<IpFamily, AddressIndex> = {
     IPv4: new AddressIndex(),
     IPv6: new AddressIndex(),
   };
@@ -150,7 +149,7 @@ export class Allocator {
    */
   setPools(defs: readonly PoolDefinition[]): SetPoolsResult {
     const pools: PoolState[] = defs.map((def) => {
-      const spaces = new Map<IPFamily, FamilySpace>();
+      const spaces = new Map<IpFamily, FamilySpace>();
       for (const family of FAMILIES) {
         const space = new PoolSpace(family, def.addresses, def.avoidBuggyIPs);
         if (def.addresses.some((r) => r.family === family))
@@ -181,7 +180,7 @@ export class Allocator {
   }
 
   private locate(
-    family: IPFamily,
+    family: IpFamily,
     value: bigint,
   ): { pool: PoolState; fs: FamilySpace; ordinal: bigint } | null {
     for (const pool of this.pools) {
@@ -202,8 +201,8 @@ export class Allocator {
 
   /** Services holding an address (text form), in no particular order. */
   holdersOf(address: string): string[] {
-    const ip = parseIP(address);
-    if (ip === null) return [];
+    const ip = parseIp(address);
+    if (ip === undefined) return [];
     const use = this.uses[ip.family].get(ip.value);
     return use === undefined ? [] : [...use.holders.keys()];
   }
@@ -259,8 +258,8 @@ export class Allocator {
     const errors: AllocationError[] = [];
     const holding: Holding = { uses: [], sharing };
     for (const text of addresses) {
-      const ip = parseIP(text);
-      if (ip === null) {
+      const ip = parseIp(text);
+      if (ip === undefined) {
         errors.push({ cause: 'MalformedIP', message: `status address "${text}" is not an IP address` });
         continue;
       }
@@ -268,7 +267,7 @@ export class Allocator {
         errors.push({
           cause: 'FamilyMismatch',
           family: ip.family,
-          message: `status holds more than one ${ip.family} address; ignoring ${formatIP(ip)}`,
+          message: `status holds more than one ${ip.family} address; ignoring ${formatIp(ip)}`,
         });
         continue;
       }
@@ -278,7 +277,7 @@ export class Allocator {
         errors.push({
           cause: 'IPInUse',
           family: ip.family,
-          message: `${formatIP(ip)} is already held by ${conflict}, which may not share it (${describeSharing(sharing)})`,
+          message: `${formatIp(ip)} is already held by ${conflict}, which may not share it (${describeSharing(sharing)})`,
         });
         continue;
       }
@@ -318,23 +317,23 @@ export class Allocator {
     const errors: AllocationError[] = [];
 
     // Explicit addresses: parse all, then check they fit the Service's families.
-    const explicit = new Map<IPFamily, IPAddress>();
+    const explicit = new Map<IpFamily, IpAddress>();
     if (request.ips.length > 0) {
       for (const text of request.ips) {
-        const ip = parseIP(text.trim());
-        if (ip === null) {
+        const ip = parseIp(text.trim());
+        if (ip === undefined) {
           errors.push({ cause: 'MalformedIP', message: `"${text}" is not an IPv4 or IPv6 address` });
         } else if (explicit.has(ip.family)) {
           errors.push({
             cause: 'FamilyMismatch',
             family: ip.family,
-            message: `more than one ${ip.family} address requested (${formatIP(explicit.get(ip.family)!)}, ${formatIP(ip)}); at most one per family`,
+            message: `more than one ${ip.family} address requested (${formatIp(explicit.get(ip.family)!)}, ${formatIp(ip)}); at most one per family`,
           });
         } else if (!families.includes(ip.family)) {
           errors.push({
             cause: 'FamilyMismatch',
             family: ip.family,
-            message: `requested ${formatIP(ip)} is ${ip.family} but the Service's ipFamilies are [${families.join(', ')}] (${request.policy})`,
+            message: `requested ${formatIp(ip)} is ${ip.family} but the Service's ipFamilies are [${families.join(', ')}] (${request.policy})`,
           });
         } else explicit.set(ip.family, ip);
       }
@@ -366,8 +365,8 @@ export class Allocator {
         ]);
     }
 
-    const plans = new Map<IPFamily, Plan>();
-    const familyErrors = new Map<IPFamily, AllocationError>();
+    const plans = new Map<IpFamily, Plan>();
+    const familyErrors = new Map<IpFamily, AllocationError>();
     for (const family of families) {
       const current = holding?.uses.find((u) => u.family === family);
       const currentOk = current !== undefined && this.conflictWith(current, service, sharing) === null;
@@ -434,11 +433,11 @@ export class Allocator {
 
   private planExplicit(
     service: string,
-    ip: IPAddress,
+    ip: IpAddress,
     request: AllocationRequest,
     requestedPool: PoolState | undefined,
   ): Plan | AllocationError {
-    const text = formatIP(ip);
+    const text = formatIp(ip);
     const use = this.uses[ip.family].get(ip.value);
     const located = this.locate(ip.family, ip.value);
     if (located === null) {
@@ -469,7 +468,7 @@ export class Allocator {
 
   private planAutomatic(
     service: string,
-    family: IPFamily,
+    family: IpFamily,
     request: AllocationRequest,
     requestedPool: PoolState | undefined,
   ): Plan | AllocationError {
@@ -570,7 +569,7 @@ export class Allocator {
   }
 
   /** A new, not yet held address record; marks it used in its pool unless the caller already did. */
-  private newUse(ip: IPAddress, pool?: PoolState, alreadyTaken = false): AddressUse {
+  private newUse(ip: IpAddress, pool?: PoolState, alreadyTaken = false): AddressUse {
     let home: PoolState | null = pool ?? null;
     if (pool === undefined) home = this.locate(ip.family, ip.value)?.pool ?? null;
     if (home !== null && !alreadyTaken) {
@@ -580,7 +579,7 @@ export class Allocator {
     const use: AddressUse = {
       family: ip.family,
       value: ip.value,
-      address: formatIP(ip),
+      address: formatIp(ip),
       pool: home,
       holders: new Map(),
       sharingKey: null,
@@ -634,7 +633,7 @@ export class Allocator {
 }
 
 /** The families a Service needs: SingleStack → the primary one; dual-stack policies → each listed family. */
-export function wantedFamilies(request: AllocationRequest): IPFamily[] {
-  const listed: IPFamily[] = request.families.length === 0 ? ['IPv4'] : [...new Set(request.families)];
+export function wantedFamilies(request: AllocationRequest): IpFamily[] {
+  const listed: IpFamily[] = request.families.length === 0 ? ['IPv4'] : [...new Set(request.families)];
   return request.policy === 'SingleStack' ? [listed[0]!] : listed;
 }

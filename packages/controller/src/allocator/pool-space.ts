@@ -2,7 +2,7 @@
 // (sorted, merged). With avoidBuggyIPs the IPv4 .0 and .255 addresses are simply not in the sequence, so the
 // free-set never sees them and needs no per-address exclusions.
 
-import type { AddressRange, IPFamily } from './ip.ts';
+import type { AddressRange, IPFamily } from './types.ts';
 
 interface Segment {
   first: bigint;

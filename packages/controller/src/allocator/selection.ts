@@ -1,31 +1,8 @@
-// Which pools may serve a Service, and in which order (serviceAllocation). Label matching follows
-// Kubernetes semantics; the allocator keeps its own small matcher so it has no runtime dependency.
+// Which pools may serve a Service (serviceAllocation). Label matching is @herald/config's (Kubernetes
+// semantics); the order among allowed pools is @herald/config's comparePoolPreference.
 
-import type { LabelSelector, Labels, PoolDefinition } from './types.ts';
-
-export function matchesLabelSelector(selector: LabelSelector, labels: Labels | undefined): boolean {
-  const l: Labels = labels ?? {};
-  for (const [k, v] of Object.entries(selector.matchLabels))
-    if (l[k] !== v || !Object.hasOwn(l, k)) return false;
-  for (const req of selector.matchExpressions) {
-    const has = Object.hasOwn(l, req.key);
-    switch (req.operator) {
-      case 'In':
-        if (!has || !req.values.includes(l[req.key]!)) return false;
-        break;
-      case 'NotIn':
-        if (has && req.values.includes(l[req.key]!)) return false;
-        break;
-      case 'Exists':
-        if (!has) return false;
-        break;
-      case 'DoesNotExist':
-        if (has) return false;
-        break;
-    }
-  }
-  return true;
-}
+import { matchesLabelSelector } from '@herald/config';
+import type { Labels, PoolDefinition } from './types.ts';
 
 export interface Subject {
   readonly namespace: string;

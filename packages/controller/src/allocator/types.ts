@@ -1,18 +1,11 @@
 // The allocator's vocabulary. Plain data only: no Kubernetes objects, so every rule is a unit test.
 
-import type { AddressRange, IPFamily } from './ip.ts';
+import type { IpFamily, IpRange, LabelSelector, Labels } from '@herald/config';
 
-export type Labels = Readonly<Record<string, string>>;
-
-/** metav1.LabelSelector, parsed (the same shape as @herald/config's LabelSelector). */
-export interface LabelSelector {
-  readonly matchLabels: Labels;
-  readonly matchExpressions: readonly {
-    readonly key: string;
-    readonly operator: 'In' | 'NotIn' | 'Exists' | 'DoesNotExist';
-    readonly values: readonly string[];
-  }[];
-}
+// Addresses, ranges and selectors are @herald/config's types: the allocator consumes the parsed config as is.
+export type { LabelSelector, Labels };
+export type IPFamily = IpFamily;
+export type AddressRange = IpRange;
 
 export interface ServiceAllocation {
   /** Lower is preferred; pools without a priority come after those with one. */
