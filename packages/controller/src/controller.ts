@@ -13,7 +13,6 @@ import {
   type V1ConfigMap,
   type V1Namespace,
   type V1Service,
-  Watch,
 } from '@kubernetes/client-node';
 import type { Logger } from 'pino';
 import { Allocator } from './allocator/index.ts';
@@ -24,8 +23,12 @@ import type { ControllerMetrics } from './metrics.ts';
 import { WorkQueue } from './queue.ts';
 import { Reconciler, reasons } from './reconciler.ts';
 import { isHandled, type StatusPatch, serviceKey, splitKey } from './service.ts';
+import { SlimmingWatch, slimNamespace, slimService } from './slim.ts';
 
 export const FIELD_MANAGER = 'herald-controller';
+
+/** Objects per list request when (re)filling a cache. */
+const LIST_PAGE_SIZE = 500;
 
 export interface ControllerOptions {
   readonly kubeConfig: KubeConfig;
@@ -128,19 +131,38 @@ export class Controller {
     return this.leading;
   }
 
+  /**
+   * A ListWatch cache whose objects are slimmed before they are stored (see slim.ts). The list is read in
+   * pages so that a large cluster never needs its whole Service list as one JSON document in memory.
+   */
   private informer<T extends KubernetesObject>(
     resource: string,
     path: string,
-    list: () => Promise<{ items: T[]; metadata?: { resourceVersion?: string } }>,
+    list: (page: {
+      limit: number;
+      _continue?: string;
+    }) => Promise<{ items: T[]; metadata?: { resourceVersion?: string; _continue?: string } }>,
+    slim: (obj: T) => T,
     fieldSelector?: string,
   ): Cache<T> {
-    const watch = new Watch(this.o.kubeConfig);
+    const watch = new SlimmingWatch<T>(this.o.kubeConfig, slim);
     const lw = new ListWatch<T>(
       path,
       watch,
       async () => {
         try {
-          return (await list()) as Awaited<ReturnType<ConstructorParameters<typeof ListWatch<T>>[2]>>;
+          const items: T[] = [];
+          let page = await list({ limit: LIST_PAGE_SIZE });
+          for (;;) {
+            for (const item of page.items) items.push(slim(item));
+            const next = page.metadata?._continue;
+            if (!next) break;
+            page = await list({ limit: LIST_PAGE_SIZE, _continue: next });
+          }
+          // Pages of one list share a snapshot; the last page carries its resourceVersion.
+          return { items, metadata: { resourceVersion: page.metadata?.resourceVersion } } as Awaited<
+            ReturnType<ConstructorParameters<typeof ListWatch<T>>[2]>
+          >;
         } catch (e) {
           this.o.metrics.apiErrors.inc({ verb: 'list', resource });
           throw e;
@@ -164,21 +186,29 @@ export class Controller {
 
   async start(): Promise<void> {
     const ns = this.o.namespace;
-    this.services = this.informer<V1Service>('services', '/api/v1/services', () =>
-      this.core.listServiceForAllNamespaces(),
+    this.services = this.informer<V1Service>(
+      'services',
+      '/api/v1/services',
+      (page) => this.core.listServiceForAllNamespaces(page),
+      slimService,
     );
     this.configMaps = this.informer<V1ConfigMap>(
       'configmaps',
       `/api/v1/namespaces/${ns}/configmaps`,
-      () =>
+      (page) =>
         this.core.listNamespacedConfigMap({
           namespace: ns,
           fieldSelector: `metadata.name=${this.o.configMapName}`,
+          ...page,
         }),
+      (cm) => cm, // one object, read whole
       `metadata.name=${this.o.configMapName}`,
     );
-    this.namespaces = this.informer<V1Namespace>('namespaces', '/api/v1/namespaces', () =>
-      this.core.listNamespace(),
+    this.namespaces = this.informer<V1Namespace>(
+      'namespaces',
+      '/api/v1/namespaces',
+      (page) => this.core.listNamespace(page),
+      slimNamespace,
     );
 
     const onService = (svc: V1Service): void => {
