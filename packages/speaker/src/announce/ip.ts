@@ -1,6 +1,13 @@
-// Minimal IP arithmetic for the announce decision: parse an address, test pool membership and compute the
-// aggregate prefix covering an address. BigInt keeps v4 and v6 on one code path; a /64 pool costs nothing.
-import { isIPv4, isIPv6 } from 'node:net';
+// The announce decision's view of IP addresses: @herald/config's parser and arithmetic (one implementation
+// for controller, speaker and validation), spelled in BGP's lower-case AFI names ('ipv4' / 'ipv6') that
+// @herald/bgp and the routes the speaker builds use.
+import {
+  formatIp as formatConfigIp,
+  type IpFamily,
+  maskIp,
+  parseAddressRange,
+  parseIp as parseConfigIp,
+} from '@herald/config';
 
 export type Family = 'ipv4' | 'ipv6';
 
@@ -11,75 +18,26 @@ export interface ParsedIp {
 
 export const familyBits = { ipv4: 32, ipv6: 128 } as const;
 
+const toFamily = (f: IpFamily): Family => (f === 'IPv4' ? 'ipv4' : 'ipv6');
+const fromFamily = (f: Family): IpFamily => (f === 'ipv4' ? 'IPv4' : 'IPv6');
+
+/** An address from a Service's status; undefined when it is not one (the controller wrote something odd). */
 export function parseIp(text: string): ParsedIp | undefined {
-  if (isIPv4(text)) return { family: 'ipv4', value: v4ToBigInt(text) };
-  if (isIPv6(text)) {
-    const v = v6ToBigInt(text);
-    return v === undefined ? undefined : { family: 'ipv6', value: v };
-  }
-  return undefined;
+  const ip = parseConfigIp(text);
+  return ip && { family: toFamily(ip.family), value: ip.value };
 }
 
-function v4ToBigInt(text: string): bigint {
-  let v = 0n;
-  for (const octet of text.split('.')) v = (v << 8n) | BigInt(Number(octet));
-  return v;
-}
-
-function v6ToBigInt(text: string): bigint | undefined {
-  let addr = text.split('%')[0]!;
-  // Embedded IPv4 tail (::ffff:198.51.100.1) becomes two hextets.
-  const lastColon = addr.lastIndexOf(':');
-  const tail = addr.slice(lastColon + 1);
-  if (tail.includes('.')) {
-    const v4 = v4ToBigInt(tail);
-    addr = `${addr.slice(0, lastColon + 1)}${(v4 >> 16n).toString(16)}:${(v4 & 0xffffn).toString(16)}`;
-  }
-  const halves = addr.split('::');
-  const head = halves[0] === '' ? [] : halves[0]!.split(':');
-  const rest = halves.length > 1 ? (halves[1] === '' ? [] : halves[1]!.split(':')) : [];
-  const zeros = 8 - head.length - rest.length;
-  if (zeros < 0 || (halves.length === 1 && zeros !== 0)) return undefined;
-  const groups = [...head, ...Array<string>(zeros).fill('0'), ...rest];
-  let v = 0n;
-  for (const g of groups) v = (v << 16n) | BigInt(Number.parseInt(g, 16));
-  return v;
-}
-
+/** Canonical text: dotted quad, or RFC 5952 IPv6. */
 export function formatIp(ip: ParsedIp): string {
-  if (ip.family === 'ipv4') {
-    const v = ip.value;
-    return [24n, 16n, 8n, 0n].map((s) => String((v >> s) & 0xffn)).join('.');
-  }
-  const groups: number[] = [];
-  for (let s = 112n; s >= 0n; s -= 16n) groups.push(Number((ip.value >> s) & 0xffffn));
-  // RFC 5952: compress the longest run (length >= 2) of zero groups, the first one on ties.
-  let bestStart = -1;
-  let bestLen = 0;
-  for (let i = 0; i < 8; ) {
-    if (groups[i] !== 0) {
-      i++;
-      continue;
-    }
-    let j = i;
-    while (j < 8 && groups[j] === 0) j++;
-    if (j - i > bestLen && j - i >= 2) {
-      bestStart = i;
-      bestLen = j - i;
-    }
-    i = j;
-  }
-  const hex = groups.map((g) => g.toString(16));
-  if (bestStart < 0) return hex.join(':');
-  return `${hex.slice(0, bestStart).join(':')}::${hex.slice(bestStart + bestLen).join(':')}`;
+  return formatConfigIp({ family: fromFamily(ip.family), value: ip.value });
 }
 
 /** The network address of `ip` masked to `length` bits. */
 export function maskTo(ip: ParsedIp, length: number): ParsedIp {
-  const bits = BigInt(familyBits[ip.family]);
-  const hostBits = bits - BigInt(length);
-  const mask = ((1n << bits) - 1n) ^ ((1n << hostBits) - 1n);
-  return { family: ip.family, value: ip.value & mask };
+  return {
+    family: ip.family,
+    value: maskIp({ family: fromFamily(ip.family), value: ip.value }, length).value,
+  };
 }
 
 /** The canonical prefix text ("198.51.100.0/24") of the `length`-bit network holding `ip`. */
@@ -94,23 +52,10 @@ export interface IpInterval {
   readonly last: bigint;
 }
 
-/** Parses "198.51.100.0/24", "198.51.100.10-198.51.100.20" or a single address into an interval. */
+/** Parses a pool entry ("198.51.100.0/24" or "198.51.100.10-198.51.100.20") with the config's rules. */
 export function parseInterval(text: string): IpInterval | undefined {
-  const dash = text.indexOf('-');
-  if (dash > 0) {
-    const a = parseIp(text.slice(0, dash).trim());
-    const b = parseIp(text.slice(dash + 1).trim());
-    if (!a || !b || a.family !== b.family || a.value > b.value) return undefined;
-    return { family: a.family, first: a.value, last: b.value };
-  }
-  const slash = text.indexOf('/');
-  const ip = parseIp(slash < 0 ? text.trim() : text.slice(0, slash).trim());
-  if (!ip) return undefined;
-  const bits = familyBits[ip.family];
-  const length = slash < 0 ? bits : Number(text.slice(slash + 1));
-  if (!Number.isInteger(length) || length < 0 || length > bits) return undefined;
-  const first = maskTo(ip, length).value;
-  return { family: ip.family, first, last: first + (1n << BigInt(bits - length)) - 1n };
+  const r = parseAddressRange(text);
+  return r.ok ? { family: toFamily(r.range.family), first: r.range.start, last: r.range.end } : undefined;
 }
 
 export function intervalContains(interval: IpInterval, ip: ParsedIp): boolean {
