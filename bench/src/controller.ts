@@ -4,10 +4,12 @@
 //   2. herald-controller running; 1,000 LoadBalancer Services created at once; time from the first create to
 //      the last Service showing an IP (watched). Ratio = (2) / (1); target <= 1.3.
 //   3. RSS of the controller holding 10,000 Services (HERALD_BENCH_RSS_SERVICES, 0 to skip).
+// HERALD_BENCH_CPU_PROF=DIR writes a V8 CPU profile of the controller process into DIR.
 // Run: npm run bench:controller -w bench
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { PooledKubeConfig } from '@herald/controller';
 import { spawnManaged, startControlPlane } from '@herald/e2e';
 import {
   CoreV1Api,
@@ -20,6 +22,7 @@ import {
 const COUNT = 1000;
 const CONCURRENCY = 16;
 const RSS_SERVICES = Number(process.env.HERALD_BENCH_RSS_SERVICES ?? 10_000);
+const CPU_PROF_DIR = process.env.HERALD_BENCH_CPU_PROF;
 const repoRoot = join(import.meta.dirname, '..', '..');
 
 async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Promise<unknown>): Promise<void> {
@@ -55,14 +58,18 @@ try {
     },
   });
 
-  // 1. Reference: Services of a class the controller ignores; time only the status patches.
+  // 1. Reference: Services of a class the controller ignores; time only the status patches. Through a pooled
+  //    KubeConfig like the controller's: a new TLS connection per request would understate the apiserver's limit.
+  const pooled = new PooledKubeConfig();
+  pooled.loadFromFile(cp.kubeconfigPath);
+  const bareCore = pooled.makeApiClient(CoreV1Api);
   await pool(names, 50, (n) =>
     core.createNamespacedService({ namespace: 'bare', body: svcBody(n, 'bench.example/bare') }),
   );
   const t = performance.now();
   let i = 0;
   await pool(names, CONCURRENCY, (n) =>
-    core.patchNamespacedServiceStatus(
+    bareCore.patchNamespacedServiceStatus(
       {
         name: n,
         namespace: 'bare',
@@ -97,6 +104,8 @@ try {
     name: `bench-ctl-${process.pid}`,
     command: process.execPath,
     args: [
+      // HERALD_BENCH_CPU_PROF=DIR: V8 CPU profile of the controller (written when it stops) to see where time goes.
+      ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []),
       join(repoRoot, 'packages/controller/src/main.ts'),
       '--kubeconfig',
       cp.kubeconfigPath,
@@ -171,6 +180,22 @@ try {
     console.log(
       `controller RSS holding ${total.toLocaleString()} Services (${(RSS_SERVICES + 2 * COUNT).toLocaleString()} with IPs, ${COUNT} of another class in its cache): ${(rssKB / 1024).toFixed(0)} MB (this benchmark process, for scale: ${(selfKB / 1024).toFixed(0)} MB)`,
     );
+    // Where the RSS is: V8 heap (live objects + garbage not yet collected) vs the rest, from its /metrics.
+    const port = Number(
+      /"port":(\d+)[^\n]*"msg":"health server listening"/.exec(readFileSync(proc.logPath, 'utf8'))?.[1],
+    );
+    if (port > 0) {
+      const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      const metric = (name: string): string => {
+        const v = Number(
+          new RegExp(`^herald_controller_${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(text)?.[1],
+        );
+        return `${(v / 1e6).toFixed(0)} MB`;
+      };
+      console.log(
+        `  controller V8 heap used ${metric('nodejs_heap_size_used_bytes')} of ${metric('nodejs_heap_size_total_bytes')}, external ${metric('nodejs_external_memory_bytes')}`,
+      );
+    }
   }
   await proc.stop();
 } finally {

@@ -2,6 +2,7 @@
 export * from './allocator/index.ts';
 export { Controller, type ControllerOptions, FIELD_MANAGER } from './controller.ts';
 export { EventRecorder, REPORTING_CONTROLLER, TokenBuckets } from './events.ts';
+export { PooledKubeConfig } from './kubeconfig.ts';
 export { decideLease, type LeaseAction, type LeaseRecord, observe } from './leader/lease.ts';
 export { type ControllerMetrics, createMetrics } from './metrics.ts';
 export { buildProgram, optionsFrom, parseDurationMs } from './options.ts';

@@ -2,10 +2,10 @@
 // herald-controller: parse flags, start the health server, run the controller until SIGTERM/SIGINT.
 
 import { readFileSync } from 'node:fs';
-import { KubeConfig } from '@kubernetes/client-node';
 import pino from 'pino';
 import { Controller } from './controller.ts';
 import { startHealthServer } from './health.ts';
+import { PooledKubeConfig } from './kubeconfig.ts';
 import { createMetrics } from './metrics.ts';
 import { buildProgram, optionsFrom } from './options.ts';
 
@@ -27,7 +27,7 @@ const log = pino({
   level: options.logLevel,
   base: { component: 'herald-controller', identity: options.identity },
 });
-const kc = new KubeConfig();
+const kc = new PooledKubeConfig(); // one connection pool for all API calls (see kubeconfig.ts)
 if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
 else kc.loadFromCluster();
 
