@@ -56,6 +56,23 @@ test('poolAcceptsService: namespaces OR namespaceSelectors, AND serviceSelectors
   expect(poolAcceptsService(late, { namespace: 'y' })).toBe(false);
 });
 
+test('poolAcceptsService: unknown namespace labels match no namespaceSelector, even a DoesNotExist one', () => {
+  const pool = config({
+    addressPools: [
+      {
+        name: 'p',
+        addresses: ['198.51.100.0/28'],
+        serviceAllocation: {
+          namespaceSelectors: [{ matchExpressions: [{ key: 'env', operator: 'DoesNotExist' }] }],
+        },
+      },
+    ],
+  }).addressPools[0]!;
+  expect(poolAcceptsService(pool, { namespace: 'x', namespaceLabels: {} })).toBe(true);
+  expect(poolAcceptsService(pool, { namespace: 'x' })).toBe(false);
+  expect(poolAcceptsService(pool, { namespace: 'x', namespaceLabels: { env: 'prod' } })).toBe(false);
+});
+
 test('comparePoolPreference: priority ascending, then serviceAllocation without priority, then general; ties in config order', () => {
   expect([...c.addressPools].sort(comparePoolPreference).map((p) => p.name)).toEqual([
     'first',

@@ -21,6 +21,11 @@ export function poolOf(pools: readonly AddressPool[], ip: IpAddress | string): A
 /** What `serviceAllocation` looks at. */
 export interface ServiceIdentity {
   readonly namespace: string;
+  /**
+   * The namespace's labels; undefined when they are not known (the Namespace is not in the cache yet). Then
+   * no namespaceSelector matches: a restricted pool is not used on a guess, the Service waits until the
+   * labels are known (only `namespaces` by name can admit it meanwhile).
+   */
   readonly namespaceLabels?: Labels;
   readonly serviceLabels?: Labels;
 }
@@ -31,14 +36,19 @@ export interface ServiceIdentity {
  * match one namespaceSelector) AND (serviceSelectors empty OR the Service's labels match one of them).
  * autoAssign is not considered here: that depends on whether the Service asked for the pool.
  */
-export function poolAcceptsService(pool: AddressPool, svc: ServiceIdentity): boolean {
+export function poolAcceptsService(
+  pool: Pick<AddressPool, 'serviceAllocation'>,
+  svc: ServiceIdentity,
+): boolean {
   const sa = pool.serviceAllocation;
   if (sa === undefined) return true;
   const nsRestricted = sa.namespaces.length > 0 || sa.namespaceSelectors.length > 0;
   if (nsRestricted) {
     const listed = sa.namespaces.includes(svc.namespace);
     const selected =
-      sa.namespaceSelectors.length > 0 && matchesAnySelector(sa.namespaceSelectors, svc.namespaceLabels);
+      sa.namespaceSelectors.length > 0 &&
+      svc.namespaceLabels !== undefined &&
+      matchesAnySelector(sa.namespaceSelectors, svc.namespaceLabels);
     if (!listed && !selected) return false;
   }
   return matchesAnySelector(sa.serviceSelectors, svc.serviceLabels);
