@@ -172,14 +172,27 @@ export class Controller {
       undefined,
       fieldSelector,
     );
-    // client-node's ListWatch stops on an error; restart it (it relists) with a delay.
+    // client-node's ListWatch stops on an error; restart it (it relists when needed) after a backoff that
+    // doubles from 1 s to 30 s with jitter, so an apiserver that stays down is not hammered by every replica
+    // in lock step. A failure more than a minute after the previous one starts again at 1 s.
+    let failures = 0;
+    let lastFailureAt = 0;
     lw.on('error', (err: unknown) => {
       if (this.stopping) return;
+      const now = Date.now();
+      if (now - lastFailureAt > 60_000) failures = 0;
+      lastFailureAt = now;
+      const delayMs = Math.min(30_000, 1000 * 2 ** failures) * (0.8 + 0.2 * Math.random());
+      failures++;
       this.o.metrics.apiErrors.inc({ verb: 'watch', resource });
-      this.o.log.warn({ resource, err: String(err) }, 'watch failed; restarting');
+      this.o.log.warn(
+        { resource, err: String(err), retryInMs: Math.round(delayMs) },
+        'watch failed; restarting',
+      );
       setTimeout(() => {
+        // A failure inside start() is reported through this same 'error' handler; nothing to do here.
         if (!this.stopping) lw.start().catch(() => {});
-      }, 1000);
+      }, delayMs);
     });
     return lw;
   }
