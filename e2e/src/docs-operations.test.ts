@@ -3,8 +3,7 @@
 // - every `herald.dev/...` Service annotation named anywhere in docs/ is one the code defines;
 // - every config field path docs/migration-metallb.md maps to exists in docs/configuration.md (which a
 //   @herald/config test checks against the JSON Schema).
-// Metric and Event coverage is tested next to the code that registers them (packages/controller/src/docs.test.ts,
-// packages/speaker/src/docs.test.ts).
+// Metric and Event coverage against the programs' real registries is e2e/src/docs-metrics.test.ts.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import {

@@ -22,6 +22,7 @@ import { slimEndpointSlice, slimService } from './kube/slim.ts';
 import { AnnouncementEventThrottle } from './observe/announce-events.ts';
 import { startHttpServer } from './observe/http.ts';
 import { SpeakerMetrics } from './observe/metrics.ts';
+import { reasons } from './observe/reasons.ts';
 import { buildStatus } from './observe/status.ts';
 import { SpeakerRuntime } from './runtime.ts';
 import { BgpSessionDriver } from './sessions/bgp-driver.ts';
@@ -74,7 +75,7 @@ export async function startSpeaker(o: SpeakerOptions): Promise<RunningSpeaker> {
     events.emit(
       { namespace, name, uid: uidOf.get(key) },
       'Normal',
-      state.announcing ? 'AnnouncementStarted' : 'AnnouncementStopped',
+      state.announcing ? reasons.announcementStarted : reasons.announcementStopped,
       state.detail,
     );
   }, o.eventCooldownMs ?? 30_000);
