@@ -29,20 +29,9 @@ if [[ "$(id -u)" != 0 ]]; then
 fi
 
 echo "[lab] checking the routers and tools (FRR, curl, iproute2)"
-missing=()
-for pair in frr:/usr/lib/frr/bgpd curl:/usr/bin/curl iproute2:/usr/sbin/ip; do
-  [[ -x "${pair#*:}" ]] || missing+=("${pair%%:*}")
-done
-if ((${#missing[@]})); then
-  echo "[lab] apt-get install ${missing[*]}"
-  export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
-    echo "lab: apt-get install ${missing[*]} failed" >&2
-    exit 1
-  }
-fi
+bash scripts/ensure-debian-packages.sh frr:/usr/lib/frr/bgpd curl:/usr/bin/curl iproute2:/usr/sbin/ip || exit 1
 
-echo "[lab] test-bed binaries (first run on a machine builds them from Go modules: about 5 minutes)"
+echo "[lab] test-bed binaries (first run on a machine builds them from Go modules: about 8 minutes)"
 HERALD_TESTBIN_DIR="$(bash e2e/testbin/ensure.sh)" || { echo "lab: building the test bed failed" >&2; exit 1; }
 export HERALD_TESTBIN_DIR
 

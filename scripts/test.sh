@@ -20,16 +20,8 @@ case "$(node --version)" in v24.*) ;; *) echo "Node 24 is required; run through 
 
 # Routers for the lab. The machines run as root; elsewhere the e2e tests skip with a message.
 if [[ "$(id -u)" == 0 ]]; then
-  missing=()
-  for pair in frr:/usr/lib/frr/bgpd bird2:/usr/sbin/bird gobgpd:/usr/bin/gobgpd iproute2:/usr/sbin/ip; do
-    [[ -x "${pair#*:}" ]] || missing+=("${pair%%:*}")
-  done
-  if ((${#missing[@]})); then
-    echo "==> apt-get install ${missing[*]}"
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq && apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null || {
-      echo "apt-get install failed" >&2; exit 1; }
-  fi
+  bash scripts/ensure-debian-packages.sh frr:/usr/lib/frr/bgpd bird2:/usr/sbin/bird gobgpd:/usr/bin/gobgpd \
+    iproute2:/usr/sbin/ip curl:/usr/bin/curl || exit 1
 fi
 
 echo "==> test bed binaries"
