@@ -28,7 +28,7 @@ export default {
       ...common,
       displayName: 'e2e',
       testMatch: ['<rootDir>/e2e/src/**/*.test.ts'],
-      testTimeout: 300_000,
+      setupFilesAfterEnv: ['<rootDir>/e2e/src/jest-setup.ts'],
     },
   ],
 };

@@ -1,7 +1,6 @@
 // herald-controller against a real kube-apiserver: allocation rules, Events for every failure cause, sharing,
 // loadBalancerClass, type changes, deletes that move nothing, invalid and shrinking configs.
 
-import { jest } from '@jest/globals';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import {
   type ControllerEnv,
@@ -19,9 +18,6 @@ import {
   waitForIPs,
 } from './controller-harness.ts';
 import { requireInfra } from './kube/index.ts';
-
-// The project's testTimeout does not reach per-project runs; real-apiserver tests need minutes, not 5 s.
-jest.setTimeout(300_000);
 
 const CONFIG = `
 addressPools:

@@ -1,7 +1,6 @@
 // Two herald-controller replicas: exactly one leads and writes; SIGKILL → the standby takes over when the
 // Lease expires; SIGTERM → the Lease is released and the standby takes over on its next poll.
 
-import { jest } from '@jest/globals';
 import {
   type ControllerEnv,
   createLB,
@@ -14,9 +13,6 @@ import {
   waitForIPs,
 } from './controller-harness.ts';
 import { requireInfra } from './kube/index.ts';
-
-// The project's testTimeout does not reach per-project runs; real-apiserver tests need minutes, not 5 s.
-jest.setTimeout(300_000);
 
 const CONFIG = `
 addressPools:
