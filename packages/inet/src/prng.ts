@@ -1,0 +1,15 @@
+/**
+ * The one deterministic PRNG (mulberry32) for seeded property tests and fuzzers, so a failure reproduces
+ * from its seed. Uniform in [0, 1), the same contract as Math.random and as the `random` option of
+ * Backoff and the BFD session machine. Not for anything security-relevant.
+ */
+export function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
