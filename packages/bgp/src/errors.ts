@@ -77,7 +77,8 @@ export type CeaseSubcodeName =
   | 'other-configuration-change'
   | 'connection-collision-resolution'
   | 'out-of-resources'
-  | 'hard-reset';
+  | 'hard-reset'
+  | 'bfd-down';
 
 export const CEASE_SUBCODE_BY_NAME: Readonly<Record<CeaseSubcodeName, number>> = {
   'maximum-prefixes-reached': 1,
@@ -89,6 +90,7 @@ export const CEASE_SUBCODE_BY_NAME: Readonly<Record<CeaseSubcodeName, number>> =
   'connection-collision-resolution': 7,
   'out-of-resources': 8,
   'hard-reset': 9,
+  'bfd-down': 10,
 };
 
 /** RFC 7313 §5. */

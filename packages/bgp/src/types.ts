@@ -1,25 +1,26 @@
 /**
  * Shared vocabulary of @herald/bgp (the equivalent of BIRD's bgp.h): plain data types that the codec,
- * the FSM, the RIBs and the driver all speak. No behaviour lives here.
+ * the peer machine, the RIBs and the driver all speak. No behaviour lives here.
  */
+import type { Family, Prefix } from '@herald/inet';
+import type { TcpMd5Key } from './transport.ts';
 
-/** Address family of a prefix. Only unicast SAFI is supported, so AFI alone identifies the family. */
-export type Afi = 'ipv4' | 'ipv6';
+/**
+ * Address family of a prefix: @herald/inet's one spelling, under BGP's name for it (AFI, RFC 4760). Only the
+ * unicast SAFI is supported, so the AFI alone identifies the family.
+ */
+export type Afi = Family;
 
-/** An IP prefix. `address` is canonical (host bits zero, RFC 5952 form for IPv6). */
-export interface Prefix {
-  readonly afi: Afi;
-  readonly address: string;
-  readonly length: number;
-}
+/** An IP prefix (canonical text, host bits zero): @herald/inet's. */
+export type { Prefix };
 
 /** ORIGIN attribute values (RFC 4271 §5.1.1). */
 export type Origin = 'igp' | 'egp' | 'incomplete';
 
 /**
  * What we announce for a prefix. Textual forms are used so callers (config, CLI) never handle wire encodings.
- * - `communities`: RFC 1997 `'asn:value'` or a well-known name (`no-export`, `no-advertise`,
- *   `no-export-subconfed`, `blackhole`, `graceful-shutdown`, `no-peer`).
+ * - `communities`: RFC 1997 `'asn:value'` or a well-known name (@herald/inet's WELL_KNOWN_COMMUNITIES:
+ *   `graceful-shutdown`, `accept-own`, `blackhole`, `no-export`, `no-advertise`, `no-export-subconfed`, `no-peer`).
  * - `largeCommunities`: RFC 8092 `'global:local1:local2'`.
  * - `extendedCommunities`: RFC 4360 `'rt:asn:value'`, `'ro:asn:value'` (2- or 4-octet AS, or IPv4 address as
  *   administrator).
@@ -27,6 +28,7 @@ export type Origin = 'igp' | 'egp' | 'incomplete';
  * - `asPathPrepend`: how many extra times the local AS is prepended (eBGP only; iBGP sends an empty AS_PATH
  *   per RFC 4271 §5.1.2, so prepending does not apply there).
  */
+/** An immutable value: the library keeps derived data (validation, UPDATE grouping) per attributes object. */
 export interface RouteAttributes {
   /** IPv4 next hop for IPv4 prefixes, IPv6 global next hop for IPv6 prefixes. */
   readonly nextHop: string;
@@ -61,11 +63,23 @@ export interface ReceivedAttributes {
   readonly communities?: readonly string[];
   readonly largeCommunities?: readonly string[];
   readonly extendedCommunities?: readonly string[];
-  /** Attributes we do not interpret (kept so callers can see them; never re-advertised, we do not transit). */
+  /**
+   * Attributes we do not interpret, so callers can see them (never re-advertised: we do not transit). `value`
+   * is a view into the received message: copy it to keep it beyond the event.
+   */
   readonly unknown?: readonly { readonly typeCode: number; readonly flags: number; readonly value: Buffer }[];
 }
 
-/** A route learnt from the peer (Adj-RIB-In lite: exposed and counted, never installed). */
+/** What one UPDATE carried for one family: its prefixes with their shared attributes, and its withdrawals. */
+export interface ReceivedRoutes {
+  readonly afi: Afi;
+  readonly announced: readonly Prefix[];
+  /** The attributes every prefix in `announced` shares. */
+  readonly attributes: ReceivedAttributes;
+  readonly withdrawn: readonly Prefix[];
+}
+
+/** A route learnt from the peer, as a ReceivedRouteTable keeps it (sessions themselves only count). */
 export interface ReceivedRoute {
   readonly prefix: Prefix;
   readonly attributes: ReceivedAttributes;
@@ -82,7 +96,7 @@ export interface Logger {
   error(obj: object, msg?: string): void;
 }
 
-/** Monotonic-ish millisecond clock, injected so the FSM is deterministic under test. */
+/** Millisecond clock of the driver, which stamps every machine input with it (the machine reads none). */
 export interface Clock {
   now(): number;
 }
@@ -138,8 +152,24 @@ export interface PeerConfig {
   readonly reconnectBackoff?: ReconnectBackoffConfig;
   /** Never dial; wait for the peer to connect (through a BgpSpeaker listener). */
   readonly passive?: boolean;
-  /** eBGP multihop TTL. See docs/bgp.md: node:net cannot set the TTL of a TCP socket. */
+  /**
+   * eBGP multihop: the TTL (IPv6 hop limit) of the session's segments, for a router up to this many hops
+   * away. Unset, an eBGP session is sent with TTL 1 (directly connected only), as FRR, BIRD and GoBGP do;
+   * iBGP sessions use the system's default (64). eBGP only; exclusive with ttlSecurity.
+   */
   readonly ebgpMultihop?: number;
+  /**
+   * GTSM (RFC 5082) for a directly connected router: send TTL 255 and drop anything (the SYN included)
+   * that arrives with less. Exclusive with ebgpMultihop.
+   */
+  readonly ttlSecurity?: boolean;
+  /**
+   * TCP-MD5 signature key (RFC 2385): a router's `password`, as bytes or a string taken as UTF-8, 1–80
+   * bytes. Never logged: the resolved config holds it as a TcpMd5Key (which may also be passed in).
+   */
+  readonly password?: string | Uint8Array | TcpMd5Key;
+  /** SO_BINDTODEVICE: the session's connections only use this interface or VRF device. */
+  readonly bindInterface?: string;
   /** Families to negotiate; default ['ipv4'] for an IPv4 peer address, ['ipv6'] for IPv6. */
   readonly families?: readonly Afi[];
   readonly gracefulRestart?: GracefulRestartConfig;
@@ -147,4 +177,29 @@ export interface PeerConfig {
   readonly extendedMessages?: boolean;
   /** Delay before pending Adj-RIB-Out changes are flushed, to coalesce bursts. Default 0 (next macrotask). */
   readonly updateBatchMs?: number;
+  /**
+   * Lowest hold time (seconds) accepted in the peer's OPEN; lower, and 0, get OPEN error 2/6 (RFC 4271 §6.2
+   * lets a speaker refuse any hold time). Default 3 (0 when our own holdTime is 0).
+   */
+  readonly minHoldTime?: number;
+  /** Seconds an incoming connection may wait in OpenSent for the peer's OPEN. Default 15 (RFC: 240). */
+  readonly incomingOpenHoldTime?: number;
+  /** Idle seconds before TCP keepalive probes on the session's sockets; 0 = off. Default 30. */
+  readonly tcpKeepaliveTime?: number;
+  /** RFC 4486 upper bound on the prefixes received per family. Default: no limit. */
+  readonly maxPrefixes?: MaxPrefixesConfig;
+}
+
+/** Prefix limit (FRR `maximum-prefix … restart`, BIRD `receive limit … action`). */
+export interface MaxPrefixesConfig {
+  /** Most prefixes recorded per address family. */
+  readonly limit: number;
+  /**
+   * `restart` (default): exceeding the limit sends Cease / Maximum Number of Prefixes Reached (6/1, with
+   * AFI, SAFI and the limit as data) and the session restarts after `restartTime`, doubled while it keeps
+   * tripping. `block`: prefixes beyond the limit are ignored and counted; the session stays up.
+   */
+  readonly action?: 'restart' | 'block';
+  /** Seconds before the first restart after a `restart`; default 60. */
+  readonly restartTime?: number;
 }

@@ -4,7 +4,8 @@ import type { BgpPeer, HeraldConfig } from './types.ts';
 
 /**
  * A stable string of every setting that shapes the BGP session (addresses, ASNs, port, timers, multihop,
- * passive, graceful restart, authentication). Two peers with equal keys can keep the same session.
+ * passive, graceful restart, the TCP-MD5 Secret reference, GTSM, interface; the password itself lives in a Secret
+ * and is compared by the speaker). Two peers with equal keys can keep the same session.
  */
 export function peerSettingsKey(p: BgpPeer): string {
   return JSON.stringify([
@@ -17,11 +18,16 @@ export function peerSettingsKey(p: BgpPeer): string {
     p.holdTimeSeconds,
     p.keepaliveTimeSeconds ?? null,
     p.connectTimeSeconds,
+    p.minHoldTimeSeconds,
+    p.maxPrefixes.limit,
+    p.maxPrefixes.action,
+    p.maxPrefixes.restartTimeSeconds,
     p.ebgpMultihop ?? null,
+    p.ttlSecurity,
+    p.bindInterface ?? null,
     p.passive,
     p.gracefulRestart.enabled,
     p.gracefulRestart.restartTimeSeconds,
-    p.password ?? null,
     p.passwordSecretRef === undefined ? null : [p.passwordSecretRef.name, p.passwordSecretRef.key],
   ]);
 }

@@ -1,39 +1,32 @@
 // @herald/config: the one schema of Herald's configuration, shared by controller, speaker and heraldctl.
+// Addresses, prefixes, ranges and community text forms in it are @herald/inet's; import them from there.
 export {
-  formatLargeCommunity,
-  formatStandardCommunity,
-  parseLargeCommunity,
-  parseStandardCommunity,
-  wellKnownCommunities,
-} from './community.ts';
-export { annotations, configMapKey, configMapName, defaults } from './constants.ts';
+  type AnnotationReport,
+  annotationPrefix,
+  annotationProblem,
+  annotationReports,
+  type IPMode,
+  ipModes,
+  knownAnnotations,
+  requestedIPMode,
+} from './annotations.ts';
+export { annotations, conditionTypes, configMapKey, configMapName, defaults } from './constants.ts';
 export { diffPeers, type PeerDiff, peerSettingsEqual, peerSettingsKey } from './diff.ts';
 export { type DurationParseResult, formatDuration, parseDuration } from './duration.ts';
-export {
-  type AddressRange,
-  type AddressRangeParseResult,
-  type Cidr,
-  type CidrParseResult,
-  canonicalIp,
-  cidrToRange,
-  familyBits,
-  formatCidr,
-  formatIp,
-  type IpAddress,
-  type IpFamily,
-  type IpRange,
-  ipFamilyOf,
-  isBuggyIp,
-  maskIp,
-  parseAddressRange,
-  parseCidr,
-  parseIp,
-  rangeContains,
-  rangeSize,
-  rangesOverlap,
-  rangeToCidrs,
-} from './ip.ts';
+export { matchesInterfacePattern } from './interface-pattern.ts';
 export { type ConfigSourceResult, formatConfigError, parseConfig, parseConfigSource } from './parse.ts';
+export {
+  describePermission,
+  type InstallNames,
+  metricsAuthPermissions,
+  type Permission,
+  type PermissionScope,
+  type Program,
+  permissionAttributes,
+  programPermissions,
+  referencedSecrets,
+  speakerSecretPermissions,
+} from './permissions.ts';
 export {
   comparePoolPreference,
   poolAcceptsService,
@@ -53,17 +46,35 @@ export {
   type SelectorOperator,
   selectorOperators,
 } from './selector.ts';
+export {
+  type AttributeRefusal,
+  type CommunityPattern,
+  formatRefusal,
+  hasServiceAttributeAnnotations,
+  type LargeCommunityPattern,
+  type ServiceAttributePolicy,
+  type ServiceBgpAttributes,
+  serviceAttributeAnnotations,
+  serviceAttributeRefusals,
+  serviceBgpAttributes,
+} from './service-attributes.ts';
 export type {
   AddressPool,
+  BfdSettings,
   BgpAdvertisement,
   BgpPeer,
   CommunityValue,
   ConfigError,
   ConfigResult,
   GracefulRestart,
+  GracefulShutdown,
   HeraldConfig,
-  LargeCommunity,
+  L2Advertisement,
+  NodeAddressSource,
+  NodeAddressType,
   SecretKeyRef,
   ServiceAllocation,
+  Weighting,
 } from './types.ts';
+export { nativeSocketErrors, nativeSocketFields } from './validate/transport.ts';
 export { validateConfig } from './validate.ts';

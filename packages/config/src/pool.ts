@@ -1,6 +1,6 @@
 // Questions consumers ask about a parsed pool: does it contain this IP, may this Service use it, and in
 // which order pools are tried.
-import { type IpAddress, parseIp, rangeContains } from './ip.ts';
+import { type IpAddress, parseIp, rangeContains } from '@herald/inet';
 import { type Labels, matchesAnySelector } from './selector.ts';
 import type { AddressPool } from './types.ts';
 

@@ -73,7 +73,14 @@ test('every schema field is documented in docs/configuration.md', () => {
 });
 
 describe('docs/examples', () => {
-  test.each(['basic.yaml', 'dual-stack.yaml', 'configmap.yaml'])('%s is valid without warnings', (file) => {
+  test.each([
+    'basic.yaml',
+    'dual-stack.yaml',
+    'configmap.yaml',
+    'node-addresses.yaml',
+    'traffic.yaml',
+    'l2.yaml',
+  ])('%s is valid without warnings', (file) => {
     const r = parseConfigSource(read(`docs/examples/${file}`));
     expect(r.ok ? [] : r.errors.map(formatConfigError)).toEqual([]);
     expect(r.warnings.map(formatConfigError)).toEqual([]);

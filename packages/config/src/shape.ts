@@ -143,7 +143,12 @@ export function checkShape(value: unknown, schemaIn: JsonSchema, path: Path, out
         out.push({ path: [...path, key], message: 'is required' });
     }
     for (const [key, v] of Object.entries(value)) {
-      const prop = schema.properties?.[key];
+      // Own properties only: `__proto__`, `constructor`, `toString`… are not fields of any schema, whatever
+      // Object.prototype says.
+      const prop =
+        schema.properties !== undefined && Object.hasOwn(schema.properties, key)
+          ? schema.properties[key]
+          : undefined;
       if (prop !== undefined) {
         if (v === null && !(schema.required ?? []).includes(key)) continue; // `field:` with no value = omitted
         if (v !== null) checkShape(v, prop, [...path, key], out);

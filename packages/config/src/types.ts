@@ -1,8 +1,9 @@
 // The typed, defaulted config that controller, speaker and heraldctl consume. Everything here has passed
 // validation: numbers are in range, names resolved, communities numeric. Durations are whole SECONDS
 // (BGP timers are 16-bit second counts on the wire, RFC 4271 §4.2), in fields whose names end in `Seconds`.
-import type { AddressRange, IpAddress, IpFamily } from './ip.ts';
+import type { AddressRange, Family, IpAddress, LargeCommunity } from '@herald/inet';
 import type { LabelSelector } from './selector.ts';
+import type { ServiceAttributePolicy } from './service-attributes.ts';
 
 export interface ServiceAllocation {
   /** Lower value = preferred. Pools without a priority are tried after every pool that has one. */
@@ -15,12 +16,28 @@ export interface ServiceAllocation {
   readonly serviceSelectors: readonly LabelSelector[];
 }
 
+/** Node status.addresses types a node-address pool can hand out. */
+export type NodeAddressType = 'InternalIP' | 'ExternalIP';
+
+/** A node-address pool's source: which Nodes' addresses of which type a Service gets. */
+export interface NodeAddressSource {
+  /** Default InternalIP. */
+  readonly type: NodeAddressType;
+  /** Nodes whose addresses the pool hands out (OR); empty = every node. */
+  readonly nodeSelectors: readonly LabelSelector[];
+}
+
 export interface AddressPool {
   readonly name: string;
-  /** Entries in the order written; each a CIDR or an inclusive range of one family. */
+  /** Entries in the order written; each a CIDR or an inclusive range of one family. Empty for a node-address pool. */
   readonly addresses: readonly AddressRange[];
-  /** Families present in `addresses`, IPv4 first. */
-  readonly families: readonly IpFamily[];
+  /**
+   * Set for a node-address pool: Services get the addresses of eligible Nodes (docs/node-addresses.md), and
+   * `addresses` is empty. Undefined for a pool of address ranges.
+   */
+  readonly nodeAddresses: NodeAddressSource | undefined;
+  /** Families present in `addresses`, IPv4 first (empty for a node-address pool: the Nodes decide). */
+  readonly families: readonly Family[];
   /** Default true. When false the pool serves only Services that ask for it (annotation or IP). */
   readonly autoAssign: boolean;
   /** Default false. When true IPv4 addresses ending in .0 or .255 are never assigned. */
@@ -39,6 +56,29 @@ export interface GracefulRestart {
   readonly enabled: boolean;
   /** Default 120. RFC 4724 Restart Time, 0..4095. */
   readonly restartTimeSeconds: number;
+}
+
+/** Limit on the prefixes a router may send (the speaker counts them, never uses them). */
+export interface MaxPrefixes {
+  readonly limit: number;
+  /** `block`: ignore the excess, keep the session; `restart`: Cease 6/1 and a damped restart. */
+  readonly action: 'block' | 'restart';
+  readonly restartTimeSeconds: number;
+}
+
+/**
+ * BFD timers of one peer (RFC 5880), resolved from the peer's `bfd` block, its profile and the defaults.
+ * Milliseconds; the wire carries microseconds.
+ */
+export interface BfdSettings {
+  /** The profile the timers came from, if any (for status output). */
+  readonly profile: string | undefined;
+  /** Required Min RX Interval. */
+  readonly minReceiveMs: number;
+  /** Desired Min TX Interval. */
+  readonly minTransmitMs: number;
+  /** Detect Mult. */
+  readonly multiplier: number;
 }
 
 export interface BgpPeer {
@@ -65,20 +105,26 @@ export interface BgpPeer {
   readonly keepaliveTimeSeconds: number | undefined;
   /** ConnectRetryTime (RFC 4271 §8): the longest wait between connection attempts. Default 10. */
   readonly connectTimeSeconds: number;
+  /** Lowest hold time accepted in the router's OPEN. Default 3 (0 when holdTimeSeconds is 0). */
+  readonly minHoldTimeSeconds: number;
+  /** RFC 4486 limit on received prefixes per family. Default 1000, action block. */
+  readonly maxPrefixes: MaxPrefixes;
   /** IP TTL for eBGP sessions to a router more than one hop away; undefined = 1 (directly connected). */
   readonly ebgpMultihop: number | undefined;
+  /** GTSM (RFC 5082): send TTL 255 and accept only 255. Default false; exclusive with ebgpMultihop. */
+  readonly ttlSecurity: boolean;
+  /** SO_BINDTODEVICE: the session's connections only use this interface or VRF device. */
+  readonly bindInterface: string | undefined;
   /** Default false. When true the speaker never connects and only accepts the router's connection. */
   readonly passive: boolean;
   readonly gracefulRestart: GracefulRestart;
-  /** TCP MD5 (RFC 2385). Validation currently rejects both: node:net cannot set TCP_MD5SIG. */
-  readonly password: string | undefined;
+  /** TCP-MD5 (RFC 2385) password: a key of a Secret in Herald's namespace (never the ConfigMap itself). */
   readonly passwordSecretRef: SecretKeyRef | undefined;
   /** Nodes that peer with this router (OR); empty = every node. */
   readonly nodeSelectors: readonly LabelSelector[];
+  /** BFD with this router; undefined when BFD is off (the default). Not part of the BGP session settings. */
+  readonly bfd: BfdSettings | undefined;
 }
-
-/** RFC 8092 large community: [Global Administrator, Local Data 1, Local Data 2]. */
-export type LargeCommunity = readonly [number, number, number];
 
 export interface BgpAdvertisement {
   readonly name: string;
@@ -101,6 +147,42 @@ export interface BgpAdvertisement {
   readonly peerNames: readonly string[];
   /** Nodes that announce (OR); empty = every node. */
   readonly nodeSelectors: readonly LabelSelector[];
+  /** Default 'none'. 'endpoints': the link bandwidth community carries the node's share of the endpoints. */
+  readonly weighting: Weighting;
+  /** Default 10. A weight change is sent at most once per this many seconds (0: at once). */
+  readonly weightHoldDownSeconds: number;
+  readonly gracefulShutdown: GracefulShutdown;
+  /** What a Service may add by annotation; undefined = nothing (every such annotation is refused). */
+  readonly serviceAttributes: ServiceAttributePolicy | undefined;
+}
+
+/** How routes are weighted for weighted ECMP (the link bandwidth extended community). */
+export type Weighting = 'none' | 'endpoints';
+
+/** RFC 8326 graceful shutdown of this advertisement's routes before a planned withdrawal. */
+export interface GracefulShutdown {
+  /** Default 0: withdraw at once. Otherwise announce with GRACEFUL_SHUTDOWN this long, then withdraw. */
+  readonly drainTimeSeconds: number;
+  /** Default 'announce'. 'withdraw': a cordoned node (spec.unschedulable) drains and withdraws the routes. */
+  readonly cordonedNodes: 'announce' | 'withdraw';
+}
+
+/**
+ * An `l2Advertisements` entry: the pools whose addresses are answered for on the local segment (ARP, IPv6
+ * Neighbor Discovery) by one node at a time, chosen among the nodes the selectors match.
+ */
+export interface L2Advertisement {
+  readonly name: string;
+  /** As written; empty = every pool. */
+  readonly addressPools: readonly string[];
+  /** Resolved pool names this advertisement covers (all pools when `addressPools` is empty). */
+  readonly poolNames: readonly string[];
+  /** Nodes that may announce (OR); empty = every node. */
+  readonly nodeSelectors: readonly LabelSelector[];
+  /** Interfaces by exact name. Empty together with `interfacePatterns`: the interface of the node's InternalIP. */
+  readonly interfaces: readonly string[];
+  /** `interfaceSelector.namePatterns`: shell-style patterns (`*`, `?`); empty when not given. */
+  readonly interfacePatterns: readonly string[];
 }
 
 /** A `bgpCommunities` alias, resolved. */
@@ -113,6 +195,7 @@ export interface HeraldConfig {
   readonly peers: readonly BgpPeer[];
   readonly bgpAdvertisements: readonly BgpAdvertisement[];
   readonly bgpCommunities: ReadonlyMap<string, CommunityValue>;
+  readonly l2Advertisements: readonly L2Advertisement[];
 }
 
 /** One validation problem. `path` is like `addressPools[1].addresses[0]`; '' for the document itself. */

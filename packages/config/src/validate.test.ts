@@ -1,5 +1,6 @@
 import { formatConfigError, parseConfig, parseConfigSource } from './parse.ts';
 import type { ConfigResult, HeraldConfig } from './types.ts';
+import { nativeSocketErrors } from './validate/transport.ts';
 import { validateConfig } from './validate.ts';
 
 const peer = { name: 'tor-1', peerAddress: '203.0.113.1', peerASN: 64500, myASN: 64501 };
@@ -59,6 +60,35 @@ describe('document level', () => {
   });
 });
 
+describe('peer limits', () => {
+  test('minHoldTime: a hold time, at most holdTime, 0s with holdTime 0s; default 3s (0s with holdTime 0s)', () => {
+    expect(v({ peers: [{ ...peer, minHoldTime: '2s' }] })).toEqual([
+      'peers[0].minHoldTime: 2s is not a hold time: 0s or at least 3s (RFC 4271 §4.2)',
+    ]);
+    expect(v({ peers: [{ ...peer, holdTime: '30s', minHoldTime: '31s' }] })).toEqual([
+      'peers[0].minHoldTime: 31s is longer than holdTime 30s; it must be at most the hold time',
+    ]);
+    expect(v({ peers: [{ ...peer, holdTime: '0s', minHoldTime: '3s' }] })).toEqual([
+      'peers[0].minHoldTime: must be 0s when holdTime is 0s (the session has no hold timer)',
+    ]);
+    expect(ok(validateConfig({ peers: [{ ...peer, holdTime: '0s' }] })).peers[0]!.minHoldTimeSeconds).toBe(0);
+    expect(ok(validateConfig({ peers: [{ ...peer, minHoldTime: '0s' }] })).peers[0]!.minHoldTimeSeconds).toBe(
+      0,
+    );
+  });
+  test('maxPrefixes: limit 1..2^32-1, block or restart, restartTime 1s..65535s', () => {
+    expect(v({ peers: [{ ...peer, maxPrefixes: { limit: 0, action: 'drop', restartTime: '0s' } }] })).toEqual(
+      [
+        'peers[0].maxPrefixes.limit: must be 1..4294967295, got 0',
+        'peers[0].maxPrefixes.action: must be one of block, restart; got "drop"',
+        'peers[0].maxPrefixes.restartTime: 0s is out of range: must be 1s..65535s',
+      ],
+    );
+    const c = ok(validateConfig({ peers: [{ ...peer, maxPrefixes: { limit: 50, action: 'restart' } }] }));
+    expect(c.peers[0]!.maxPrefixes).toEqual({ limit: 50, action: 'restart', restartTimeSeconds: 60 });
+  });
+});
+
 describe('shape', () => {
   test('unknown keys at every level, with did-you-mean', () => {
     expect(
@@ -77,9 +107,23 @@ describe('shape', () => {
       'bgpAdvertisements[0].comunities: unknown field; did you mean "communities"?',
     ]);
   });
+  test('Object.prototype names are unknown fields too, from YAML and from JSON', () => {
+    const names = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', 'valueOf'];
+    const yaml = `addressPools:\n  - name: a\n    addresses: [198.51.100.0/26]\n${names
+      .map((n) => `    ${n}: {}\n`)
+      .join('')}`;
+    const expected = names.map((n) =>
+      expect.stringMatching(new RegExp(`^addressPools\\[0\\]\\.${n}: unknown field`)),
+    );
+    expect(errors(parseConfig(yaml))).toEqual(expected);
+    const json = JSON.parse(
+      `{"addressPools":[{"name":"a","addresses":["198.51.100.0/26"],${names.map((n) => `"${n}":{}`).join(',')}}]}`,
+    );
+    expect(v(json)).toEqual(expected);
+  });
   test('unknown key far from any known one lists the known fields', () => {
     expect(v({ addressPools: [{ ...pool, zzzzzz: 1 }] })).toEqual([
-      'addressPools[0].zzzzzz: unknown field (known fields: name, addresses, autoAssign, avoidBuggyIPs, serviceAllocation)',
+      'addressPools[0].zzzzzz: unknown field (known fields: name, addresses, nodeAddresses, autoAssign, avoidBuggyIPs, serviceAllocation)',
     ]);
   });
   test('wrong types and missing required fields', () => {
@@ -92,7 +136,7 @@ describe('shape', () => {
     ).toEqual([
       'addressPools[0].name: must be a string, got the integer 7',
       'addressPools[0].addresses: must be a list, got the string "198.51.100.0/26"',
-      'addressPools[1].addresses: is required',
+      'addressPools[1].addresses: is required (or nodeAddresses, for a pool of node addresses)',
       'addressPools[1].name: is required',
       'peers[0].peerASN: must be an integer, got the string "64500"',
       'peers[0].myASN: must be an integer, got the number 64501.5',
@@ -176,10 +220,10 @@ describe('pools', () => {
       autoAssign: true,
       avoidBuggyIPs: false,
       serviceAllocation: undefined,
-      families: ['IPv4', 'IPv6'],
+      families: ['ipv4', 'ipv6'],
     });
     expect(p.addresses[1]).toEqual({
-      family: 'IPv4',
+      family: 'ipv4',
       start: 0xc633640an,
       end: 0xc6336414n,
       text: '198.51.100.10-198.51.100.20',
@@ -237,7 +281,7 @@ describe('peers', () => {
     expect(c.peers[0]).toEqual({
       name: 'rr',
       peerAddress: '2001:db8:1::1',
-      peerIp: { family: 'IPv6', value: 0x20010db8000100000000000000000001n },
+      peerIp: { family: 'ipv6', value: 0x20010db8000100000000000000000001n },
       peerASN: 64512,
       myASN: 64512,
       internal: true,
@@ -247,10 +291,13 @@ describe('peers', () => {
       holdTimeSeconds: 90,
       keepaliveTimeSeconds: undefined,
       connectTimeSeconds: 10,
+      minHoldTimeSeconds: 3,
+      maxPrefixes: { limit: 1000, action: 'block', restartTimeSeconds: 60 },
       ebgpMultihop: undefined,
+      ttlSecurity: false,
+      bindInterface: undefined,
       passive: false,
       gracefulRestart: { enabled: false, restartTimeSeconds: 120 },
-      password: undefined,
       passwordSecretRef: undefined,
       nodeSelectors: [],
     });
@@ -368,19 +415,56 @@ describe('peers', () => {
       }),
     );
   });
-  test('TCP MD5 is rejected loudly', () => {
-    const msg =
-      "TCP MD5 authentication (RFC 2385) is not supported yet: Herald's BGP runs over node:net, which cannot set TCP_MD5SIG; remove it, and protect the session with GTSM, ACLs or a dedicated link instead";
-    expect(
-      v({ peers: [{ ...peer, password: 's3cret', passwordSecretRef: { name: 'bgp', key: 'pw' } }] }),
-    ).toEqual([
-      `peers[0].password: ${msg}`,
-      `peers[0].passwordSecretRef: ${msg}`,
-      'peers[0].passwordSecretRef: set either password or passwordSecretRef, not both',
-    ]);
+  test('TCP-MD5: only from a Secret; its name and key are checked', () => {
+    const inConfigMap =
+      "a password here would be readable by everyone who can read ConfigMaps; put it in a Secret in Herald's namespace and refer to it with passwordSecretRef: {name, key}";
+    expect(v({ peers: [{ ...peer, password: 's3cret' }] })).toEqual([`peers[0].password: ${inConfigMap}`]);
     expect(v({ peers: [{ ...peer, passwordSecretRef: { name: 'bgp' } }] })).toEqual([
-      `peers[0].passwordSecretRef: ${msg}`,
       'peers[0].passwordSecretRef.key: is required',
+    ]);
+    expect(v({ peers: [{ ...peer, passwordSecretRef: { name: 'BGP_auth', key: 'pass word' } }] })).toEqual([
+      'peers[0].passwordSecretRef.name: "BGP_auth" is not a Secret name (lower-case letters, digits, "-" and ".", at most 253 characters)',
+      'peers[0].passwordSecretRef.key: "pass word" is not a key of a Secret\'s data (letters, digits, "-", "_" and ".")',
+    ]);
+    const c = ok(
+      validateConfig({ peers: [{ ...peer, passwordSecretRef: { name: 'bgp-auth', key: 'password' } }] }),
+    );
+    expect(c.peers[0]?.passwordSecretRef).toEqual({ name: 'bgp-auth', key: 'password' });
+  });
+  test('GTSM excludes multihop; bindInterface is an interface name', () => {
+    expect(v({ peers: [{ ...peer, ttlSecurity: true, ebgpMultihop: 2 }] })).toEqual([
+      'peers[0].ebgpMultihop: cannot be combined with ttlSecurity: GTSM (RFC 5082) accepts only a directly connected router, and multihop is for routers further away; use one or the other',
+    ]);
+    expect(v({ peers: [{ ...peer, bindInterface: 'eth0:1' }] })).toEqual([
+      'peers[0].bindInterface: "eth0:1" is not an interface name (no "/", ":" or spaces, not "." or "..")',
+    ]);
+    expect(v({ peers: [{ ...peer, bindInterface: 'a-very-long-name' }] })).toEqual([
+      'peers[0].bindInterface: "a-very-long-name" has 16 bytes; an interface name has at most 15',
+    ]);
+    const c = ok(validateConfig({ peers: [{ ...peer, ttlSecurity: true, bindInterface: 'vrf-blue' }] }));
+    expect(c.peers[0]).toMatchObject({
+      ttlSecurity: true,
+      bindInterface: 'vrf-blue',
+      ebgpMultihop: undefined,
+    });
+  });
+  test('where native sockets cannot load, every setting that needs them is an error naming the reason', () => {
+    const c = ok(
+      validateConfig({
+        peers: [
+          { ...peer, passwordSecretRef: { name: 'bgp-auth', key: 'password' }, ttlSecurity: true },
+          { ...peer, name: 'b', peerAddress: '203.0.113.2', ebgpMultihop: 3, bindInterface: 'eth1' },
+          { ...ibgp },
+        ],
+      }),
+    );
+    const reason = 'Linux is required, this is darwin';
+    const needs = `needs native socket support (TCP-MD5, TTL and device options), which cannot load on this node: ${reason}`;
+    expect(nativeSocketErrors(c, reason).map(formatConfigError)).toEqual([
+      `peers[0].passwordSecretRef: ${needs}`,
+      `peers[0].ttlSecurity: ${needs}`,
+      `peers[1].ebgpMultihop: ${needs}`,
+      `peers[1].bindInterface: ${needs}`,
     ]);
   });
 });
@@ -404,6 +488,10 @@ describe('advertisements', () => {
       peers: [],
       peerNames: ['tor-1', 'rr'],
       nodeSelectors: [],
+      weighting: 'none',
+      weightHoldDownSeconds: 10,
+      gracefulShutdown: { drainTimeSeconds: 0, cordonedNodes: 'announce' },
+      serviceAttributes: undefined,
     });
   });
   test('unknown / duplicate references', () => {
@@ -462,6 +550,24 @@ describe('advertisements', () => {
       ok(validateConfig({ ...base, bgpAdvertisements: [{ name: 'a', peers: ['rr'], localPref: 100 }] }))
         .bgpAdvertisements[0]!.localPref,
     ).toBe(100);
+  });
+  test('every well-known community name resolves, accept-own included (the table heraldctl uses too)', () => {
+    const names = [
+      'graceful-shutdown',
+      'accept-own',
+      'blackhole',
+      'no-export',
+      'no-advertise',
+      'no-export-subconfed',
+      'no-peer',
+    ];
+    const c = ok(validateConfig({ ...base, bgpAdvertisements: [{ name: 'a', communities: names }] }));
+    expect(c.bgpAdvertisements[0]!.communities).toEqual([
+      0xffff0000, 0xffff0001, 0xffff029a, 0xffffff01, 0xffffff02, 0xffffff03, 0xffffff04,
+    ]);
+    expect(v({ ...base, bgpCommunities: { 'accept-own': '1:1' } })).toEqual([
+      'bgpCommunities.accept-own: "accept-own" is a well-known community name and cannot be redefined',
+    ]);
   });
   test('communities: syntax, aliases, well-known, kinds, dedupe', () => {
     const c = ok(

@@ -1,6 +1,8 @@
-/** Per-session counters, the source of the speaker's metrics. Plain data; the driver owns the instance. */
-import type { MessageTypeName } from '../fsm/events.ts';
+/** Per-session counters, the source of the speaker's metrics. Plain data, assembled by the driver from the machine. */
+
 import type { Afi, SessionState } from '../types.ts';
+import type { MessageTypeName } from '../wire/messages.ts';
+import type { ConnectFailureKind } from './connect.ts';
 
 export interface LastError {
   readonly at: number;
@@ -20,6 +22,10 @@ export interface SessionCounters {
   readonly prefixesAdvertised: Readonly<Record<Afi, number>>;
   /** Prefixes currently received from the peer (Adj-RIB-In, per family). */
   readonly prefixesReceived: Readonly<Record<Afi, number>>;
+  /** Prefixes a `block` prefix limit refused during the current session, per family. */
+  readonly prefixesBlocked: Readonly<Record<Afi, number>>;
+  /** Times a prefix limit was reached (every session). */
+  readonly prefixLimitReached: number;
   readonly lastError?: LastError;
   /** Epoch ms when the current Established period began. */
   readonly establishedSince?: number;
@@ -27,8 +33,6 @@ export interface SessionCounters {
   /** Times the session left Established. */
   readonly flaps: number;
   readonly establishedTransitions: number;
-}
-
-export function emptyMessageCounts(): Record<MessageTypeName, number> {
-  return { open: 0, update: 0, notification: 0, keepalive: 0, 'route-refresh': 0 };
+  /** Outgoing connection attempts that failed, by why (a timeout is a SYN never answered). */
+  readonly connectFailures: Readonly<Record<ConnectFailureKind, number>>;
 }

@@ -1,8 +1,11 @@
+import { parsePrefix } from '@herald/inet';
+import { bgpSockets } from '@herald/native';
 import { afterEach, describe, expect, test } from '@jest/globals';
-import type { NotificationInfo } from '../fsm/events.ts';
-import { parsePrefix } from '../prefix.ts';
+import { ReceivedRouteTable } from '../rib/received-route-table.ts';
+import type { PeerConfig } from '../types.ts';
 import { MessageFramer } from '../wire/header.ts';
 import { encodeKeepalive } from '../wire/keepalive.ts';
+import type { NotificationInfo } from '../wire/notification.ts';
 import { encodeOpen } from '../wire/open.ts';
 import type { RoutesReceivedEvent } from './session.ts';
 import { BgpSession } from './session.ts';
@@ -118,7 +121,11 @@ describe('BgpSpeaker over loopback TCP', () => {
     });
 
     const received: RoutesReceivedEvent[] = [];
-    routerSession.on('routesReceived', (e) => received.push(e));
+    const table = new ReceivedRouteTable();
+    routerSession.on('routesReceived', (e) => {
+      received.push(e);
+      table.apply(e);
+    });
     const eor: string[] = [];
     routerSession.on('endOfRib', (e) => eor.push(e.afi));
     const established = new Promise((r) => session.once('established', r));
@@ -137,7 +144,7 @@ describe('BgpSpeaker over loopback TCP', () => {
       expect(cond()).toBe(true);
     };
     await until(() => eor.length === 2);
-    expect(routerSession.receivedRoutes('ipv4')).toEqual([
+    expect(table.routes('ipv4')).toEqual([
       {
         prefix: parsePrefix('198.51.100.7/32'),
         attributes: expect.objectContaining({
@@ -148,7 +155,7 @@ describe('BgpSpeaker over loopback TCP', () => {
         }),
       },
     ]);
-    expect(routerSession.receivedRoutes('ipv6')[0]?.attributes.nextHop).toBe('2001:db8:1::2');
+    expect(table.routes('ipv6')[0]?.attributes.nextHop).toBe('2001:db8:1::2');
     expect(routerSession.counters().prefixesReceived).toEqual({ ipv4: 1, ipv6: 1 });
     expect(session.negotiated()).toMatchObject({
       fourOctetAsn: true,
@@ -179,5 +186,224 @@ describe('BgpSpeaker over loopback TCP', () => {
       .addPeer({ localAsn: 65002, peerAsn: 65001, peerAddress: '127.0.0.1', peerPort: addr!.port })
       .start();
     expect((await rejected).remoteAddress).toBe('127.0.0.1');
+  });
+});
+
+describe('socket rules over loopback: TCP-MD5, GTSM, and why a connection does not come up', () => {
+  const speakers: BgpSpeaker[] = [];
+  afterEach(async () => {
+    await Promise.all(speakers.splice(0).map((s) => s.close()));
+  });
+
+  /** A passive "router" on 127.0.0.1 expecting us from 127.0.0.2, and our dialling session. */
+  async function pair(router: Partial<PeerConfig>, herald: Partial<PeerConfig>) {
+    const r = new BgpSpeaker({ listen: { address: '127.0.0.1', port: 0 }, sockets: bgpSockets });
+    speakers.push(r);
+    const addr = await r.listen();
+    const routerSession = r.addPeer({
+      localAsn: 65001,
+      peerAsn: 65002,
+      peerAddress: '127.0.0.2',
+      passive: true,
+      ...router,
+    });
+    routerSession.start();
+    const h = new BgpSpeaker({ sockets: bgpSockets });
+    speakers.push(h);
+    const session = h.addPeer({
+      localAsn: 65002,
+      peerAsn: 65001,
+      peerAddress: '127.0.0.1',
+      localAddress: '127.0.0.2',
+      peerPort: addr!.port,
+      connectRetryTime: 1, // the connect timeout: no answer within 1 s is a failed attempt
+      reconnectBackoff: { initialMs: 100, maxMs: 1000 },
+      ...herald,
+    });
+    return { routerSession, session };
+  }
+
+  test('equal TCP-MD5 keys establish', async () => {
+    const { session } = await pair({ password: 'shared key' }, { password: 'shared key' });
+    const up = new Promise((resolve) => session.once('established', resolve));
+    session.start();
+    await up;
+    expect(session.transport()).toEqual({ ttl: 1, minTtl: null, tcpMd5: true, bindInterface: null });
+  });
+
+  test('keys of peers added before the listener opens are on it from the start; a removed peer’s key goes', async () => {
+    const r = new BgpSpeaker({ listen: { address: '127.0.0.1', port: 0 }, sockets: bgpSockets });
+    speakers.push(r);
+    r.addPeer({
+      localAsn: 65001,
+      peerAsn: 65002,
+      peerAddress: '127.0.0.2',
+      passive: true,
+      password: 'early',
+    }).start();
+    const port = (await r.listen())!.port;
+    const h = new BgpSpeaker({ sockets: bgpSockets });
+    speakers.push(h);
+    const config = {
+      localAsn: 65002,
+      peerAsn: 65001,
+      peerAddress: '127.0.0.1',
+      localAddress: '127.0.0.2',
+      peerPort: port,
+      password: 'early',
+    };
+    const session = h.addPeer(config);
+    const up = new Promise((resolve) => session.once('established', resolve));
+    session.start();
+    await up;
+    await h.removePeer('127.0.0.1');
+    // Without its key on the listener, the same signed SYN is dropped: never answered.
+    await r.removePeer('127.0.0.2');
+    r.addPeer({ localAsn: 65001, peerAsn: 65002, peerAddress: '127.0.0.2', passive: true }).start();
+    const again = h.addPeer({
+      ...config,
+      connectRetryTime: 1,
+      reconnectBackoff: { initialMs: 100, maxMs: 1000 },
+    });
+    const failed = new Promise<{ kind: string }>((resolve) => again.once('connectFailed', resolve));
+    again.start();
+    expect((await failed).kind).toBe('timeout');
+  });
+
+  test('a wrong key is never answered: the failure says to check the password, and is counted', async () => {
+    const { session, routerSession } = await pair({ password: 'router key' }, { password: 'other key' });
+    const failed = new Promise<{ kind: string; reason: string }>((resolve) =>
+      session.once('connectFailed', resolve),
+    );
+    session.start();
+    const failure = await failed;
+    expect(failure.kind).toBe('timeout');
+    expect(failure.reason).toBe(
+      'no answer to the TCP handshake with 127.0.0.1 port ' +
+        `${session.config.peerPort} (no answer within 1 s) — check the TCP-MD5 password on both sides: a router drops a SYN signed with another key without answering`,
+    );
+    expect(session.counters().lastError?.message).toBe(failure.reason);
+    expect(session.counters().connectFailures.timeout).toBeGreaterThanOrEqual(1);
+    expect(routerSession.state).toBe('Active');
+    expect(session.state).not.toBe('Established');
+  });
+
+  test('GTSM: a SYN below TTL 255 is refused before BGP sees it; 255 on both sides establishes', async () => {
+    // Our side without ttlSecurity sends eBGP's TTL 1, which loopback delivers unchanged.
+    const weak = await pair({ ttlSecurity: true }, {});
+    const refused = new Promise<{ reason: string }>((resolve) =>
+      weak.routerSession.once('connectionRefused', resolve),
+    );
+    weak.session.start();
+    expect((await refused).reason).toBe(
+      'its SYN arrived with TTL 1, below the 255 that ttlSecurity (GTSM) requires: the router is not directly connected, or does not send TTL 255',
+    );
+    await Promise.all(speakers.splice(0).map((s) => s.close()));
+
+    const both = await pair({ ttlSecurity: true }, { ttlSecurity: true });
+    const up = new Promise((resolve) => both.routerSession.once('established', resolve));
+    both.session.start();
+    await up;
+    expect(both.routerSession.transport()).toEqual({
+      ttl: 255,
+      minTtl: 255,
+      tcpMd5: false,
+      bindInterface: null,
+    });
+  });
+
+  test('connection refused is explained as such', async () => {
+    const h = new BgpSpeaker({ sockets: bgpSockets });
+    speakers.push(h);
+    const probe = new BgpSpeaker({ listen: { address: '127.0.0.1', port: 0 }, sockets: bgpSockets });
+    const closedPort = (await probe.listen())!.port;
+    await probe.close();
+    const session = h.addPeer({
+      localAsn: 65002,
+      peerAsn: 65001,
+      peerAddress: '127.0.0.1',
+      peerPort: closedPort,
+    });
+    const failed = new Promise<{ kind: string; reason: string }>((resolve) =>
+      session.once('connectFailed', resolve),
+    );
+    session.start();
+    expect(await failed).toEqual({
+      kind: 'refused',
+      reason: `connection refused by 127.0.0.1 port ${closedPort}: nothing accepts BGP there for this address — is this node configured as a neighbor on the router?`,
+    });
+  });
+});
+
+describe('without native socket support', () => {
+  const unavailable = { ok: false as const, reason: 'Linux is required, this is darwin' };
+
+  test('explicit socket settings are refused, naming each and the reason', () => {
+    expect(
+      () =>
+        new BgpSession(
+          {
+            localAsn: 65002,
+            peerAsn: 65001,
+            peerAddress: '203.0.113.1',
+            password: 'k',
+            ebgpMultihop: 2,
+            bindInterface: 'eth1',
+          },
+          { sockets: { ...bgpSockets, support: () => unavailable } },
+        ),
+    ).toThrow(
+      'invalid peer config: password: needs native socket support (TCP-MD5, TTL and device options), which cannot load here: Linux is required, this is darwin; ' +
+        'ebgpMultihop: needs native socket support (TCP-MD5, TTL and device options), which cannot load here: Linux is required, this is darwin; ' +
+        'bindInterface: needs native socket support (TCP-MD5, TTL and device options), which cannot load here: Linux is required, this is darwin',
+    );
+  });
+
+  test("a plain eBGP session runs with the system's TTL and says so; iBGP needs nothing", () => {
+    const e = new BgpSession(
+      { localAsn: 65002, peerAsn: 65001, peerAddress: '203.0.113.1' },
+      { sockets: { ...bgpSockets, support: () => unavailable } },
+    );
+    expect(e.transport().ttl).toBeNull();
+    expect(e.transport().warning).toBe(
+      "the single-hop eBGP TTL 1 cannot be set (native socket support is unavailable: Linux is required, this is darwin); segments carry the system's default TTL",
+    );
+    const i = new BgpSession(
+      { localAsn: 65001, peerAsn: 65001, peerAddress: '203.0.113.1' },
+      { sockets: { ...bgpSockets, support: () => unavailable } },
+    );
+    expect(i.transport()).toEqual({ ttl: null, minTtl: null, tcpMd5: false, bindInterface: null });
+  });
+});
+
+describe('abandoned connect attempts', () => {
+  test('a connect that gets no answer is reported as a timeout and its socket is aborted', async () => {
+    const signals: AbortSignal[] = [];
+    const session = new BgpSession(
+      {
+        localAsn: 65002,
+        peerAsn: 65001,
+        peerAddress: '203.0.113.1',
+        password: 'k',
+        connectRetryTime: 1,
+        reconnectBackoff: { initialMs: 100, maxMs: 1000 },
+      },
+      {
+        sockets: bgpSockets,
+        connect: (_config, signal) => {
+          signals.push(signal);
+          return new Promise(() => undefined); // a SYN nobody answers
+        },
+      },
+    );
+    const failed = new Promise<{ kind: string; reason: string }>((resolve) =>
+      session.once('connectFailed', resolve),
+    );
+    session.start();
+    const failure = await failed;
+    expect(failure.kind).toBe('timeout');
+    expect(failure.reason).toContain('check the TCP-MD5 password on both sides');
+    expect(signals[0]?.aborted).toBe(true);
+    await session.stop();
   });
 });

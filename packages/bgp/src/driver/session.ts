@@ -1,37 +1,41 @@
 /**
- * BgpSession: one peer over node:net. A thin driver around SessionMachine: sockets, timers, write
- * backpressure, the Adj-RIB-Out pump, §6.8 collision handling and events. Protocol errors never throw out of
- * here; they become NOTIFICATIONs inside the machine. A bug-level exception is contained to this session.
+ * BgpSession: one peer over node:net, a driver around the sans-I/O PeerMachine that does sockets and timers
+ * only. It turns socket activity (data, drain, close, accepted and dialled connections) and timer expiries
+ * into machine inputs stamped with the clock, carries out the machine's actions (write, connect, close, arm and
+ * cancel timers), pulls bulk UPDATEs while the socket is writable, and turns the machine's reports into log
+ * lines and events. Protocol errors never throw out of here; they become NOTIFICATIONs inside the machine. A
+ * bug-level exception is contained to the connection it happened on.
  */
 import { EventEmitter } from 'node:events';
-import { connect as netConnect, type Socket } from 'node:net';
-import { PeerConfigError, type ResolvedPeerConfig, resolvePeerConfig, validateRoute } from '../config.ts';
-import { CEASE_SUBCODE_BY_NAME, CeaseSubcode, type CeaseSubcodeName } from '../errors.ts';
-import { ReconnectBackoff } from '../fsm/backoff.ts';
-import type {
-  NegotiatedSession,
-  NotificationInfo,
-  SessionAction,
-  SessionEvent,
-  TimerName,
-} from '../fsm/events.ts';
-import { collisionWinner } from '../fsm/open-policy.ts';
-import { emptyStats, SessionMachine, type SessionStats } from '../fsm/session-machine.ts';
-import { formatPrefix, parsePrefix } from '../prefix.ts';
-import { AdjRibOut } from '../rib/adj-rib-out.ts';
+import type { Socket } from 'node:net';
+import { formatPrefix, parsePrefix } from '@herald/inet';
+import {
+  type ConfigIssue,
+  PeerConfigError,
+  type ResolvedPeerConfig,
+  resolvePeerConfig,
+  validateRoute,
+} from '../config.ts';
+import { CEASE_SUBCODE_BY_NAME, type CeaseSubcodeName } from '../errors.ts';
+import type { RefusalCode } from '../fsm/collision.ts';
+import type { ConnectionId, NegotiatedSession, PeerAction, PeerEventBody, TimerName } from '../fsm/events.ts';
+import { PeerMachine } from '../fsm/peer-machine.ts';
+import { needsNativeSockets, summarizeTransport, type TransportSummary } from '../transport.ts';
 import type {
   Afi,
   Clock,
   Logger,
   PeerConfig,
   Prefix,
-  ReceivedRoute,
+  ReceivedRoutes,
   RouteAttributes,
   SessionState,
 } from '../types.ts';
-import { encodeNotification } from '../wire/notification.ts';
+import type { NotificationInfo } from '../wire/notification.ts';
+import { ConnectError, type ConnectFailureKind, explainConnectFailure, openConnection } from './connect.ts';
 import type { LastError, SessionCounters } from './counters.ts';
-import { socketTransport } from './socket-transport.ts';
+import { socketTransport, unmapAddress } from './socket-transport.ts';
+import { type BgpSockets, NO_SOCKET_LAYER } from './sockets.ts';
 import type { BgpTransport } from './transport.ts';
 
 export interface StopOptions {
@@ -46,11 +50,21 @@ export interface StopOptions {
   readonly sendNotification?: boolean;
 }
 
-export interface RoutesReceivedEvent {
+/** One UPDATE's routes for a family, as received. The session keeps none of it (it only counts prefixes). */
+export type RoutesReceivedEvent = ReceivedRoutes;
+
+/** RFC 4486 prefix limit reached: `restart` ends the session (Cease 6/1), `block` refuses prefixes. */
+export interface PrefixLimitEvent {
   readonly afi: Afi;
-  readonly announced: readonly ReceivedRoute[];
-  readonly withdrawn: readonly Prefix[];
+  readonly limit: number;
+  readonly action: 'restart' | 'block';
 }
+
+/**
+ * Why a session refused an incoming connection, as a stable word (a metric label): the collision rules, a SYN
+ * below the minimum TTL (GTSM), or socket options the kernel would not apply to the accepted socket.
+ */
+export type ConnectionRefusalCode = RefusalCode | 'ttl-below-minimum' | 'socket-options';
 
 export interface BgpSessionEvents {
   stateChange: [{ readonly from: SessionState; readonly to: SessionState }];
@@ -58,9 +72,19 @@ export interface BgpSessionEvents {
   notificationSent: [NotificationInfo];
   notificationReceived: [NotificationInfo];
   routesReceived: [RoutesReceivedEvent];
+  prefixLimitReached: [PrefixLimitEvent];
   endOfRib: [{ readonly afi: Afi }];
+  /**
+   * An incoming connection was refused: by the collision rules (with a Cease NOTIFICATION), or before BGP saw
+   * it, by this session's socket rules (its SYN broke the TTL rule). The BgpSpeaker counts and logs it.
+   */
+  connectionRefused: [
+    { readonly remoteAddress: string; readonly code: ConnectionRefusalCode; readonly reason: string },
+  ];
   /** The session left Established/OpenSent/OpenConfirm (or a connection attempt ended). */
   closed: [{ readonly reason: string; readonly wasEstablished: boolean }];
+  /** An outgoing connection attempt failed; `reason` says what to check. */
+  connectFailed: [{ readonly kind: ConnectFailureKind; readonly reason: string }];
   /** Emitted only when a listener is attached (an unhandled 'error' must never crash the process). */
   error: [Error];
 }
@@ -69,21 +93,25 @@ export interface BgpSessionOptions {
   readonly logger?: Logger;
   readonly clock?: Clock;
   readonly random?: () => number;
-  /** Replace how active connections are made (tests). Default: node:net connect to peerAddress:peerPort. */
-  readonly connect?: (config: ResolvedPeerConfig) => Promise<BgpTransport>;
+  /**
+   * Replace how active connections are made (tests). Default: @herald/native or node:net (see connect.ts).
+   * The signal aborts when the machine abandons the attempt; reject with a ConnectError to say why it failed.
+   */
+  readonly connect?: (config: ResolvedPeerConfig, signal: AbortSignal) => Promise<BgpTransport>;
+  /** The socket layer (@herald/native's `bgpSockets`); default none: node:net only. */
+  readonly sockets?: BgpSockets;
 }
 
-/** One TCP connection and the machine driving it (two exist briefly during a §6.8 collision). */
-interface Connection {
-  readonly machine: SessionMachine;
-  readonly direction: 'outgoing' | 'incoming';
-  transport: BgpTransport | undefined;
+/** An open TCP connection of this session, by the machine's connection id. */
+interface Link {
+  readonly transport: BgpTransport;
   writable: boolean;
-  readonly timers: Map<TimerName, NodeJS.Timeout>;
-  /** Bumped to invalidate a connect attempt that is still in flight. */
-  attempt: number;
-  closedWaiters: (() => void)[];
+  /** Resolved when the socket is really gone (stop() waits for them). */
+  readonly closedWaiters: (() => void)[];
 }
+
+/** After closing, how long stop() waits for the socket to be gone before it resolves anyway. */
+const CLOSE_WAIT_MS = 2500;
 
 const NOOP_LOGGER: Logger = { debug() {}, info() {}, warn() {}, error() {} };
 
@@ -91,17 +119,24 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
   readonly config: ResolvedPeerConfig;
   readonly #logger: Logger;
   readonly #clock: Clock;
-  readonly #random: () => number;
-  readonly #connectFn: (config: ResolvedPeerConfig) => Promise<BgpTransport>;
-  readonly #ribOut = new AdjRibOut();
-  readonly #stats: SessionStats = emptyStats();
-  readonly #backoff: ReconnectBackoff;
-  #primary: Connection;
-  #secondary: Connection | undefined;
+  readonly #connectFn: (config: ResolvedPeerConfig, signal: AbortSignal) => Promise<BgpTransport>;
+  readonly #sockets: BgpSockets;
+  readonly #machine: PeerMachine;
+  readonly #links = new Map<ConnectionId, Link>();
+  /** Connect attempts in flight: aborting one destroys its socket. */
+  readonly #dials = new Map<ConnectionId, AbortController>();
+  /** Why the driver's attempt failed, until the machine reports (or ignores) it. */
+  readonly #dialFailures = new Map<ConnectionId, ConnectError>();
+  readonly #connectFailures: Record<ConnectFailureKind, number> = {
+    timeout: 0,
+    refused: 0,
+    unreachable: 0,
+    other: 0,
+  };
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  /** Set when the session runs with the system's TTL instead of its default one (native sockets missing). */
+  readonly #transportWarning: string | undefined;
   #pumpScheduled = false;
-  #everEstablished = false;
-  #flaps = 0;
-  #establishedTransitions = 0;
   #lastError: LastError | undefined;
 
   constructor(config: PeerConfig, options: BgpSessionOptions = {}) {
@@ -111,10 +146,26 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
     this.config = resolved.config;
     this.#logger = options.logger ?? NOOP_LOGGER;
     this.#clock = options.clock ?? { now: () => Date.now() };
-    this.#random = options.random ?? Math.random;
-    this.#connectFn = options.connect ?? defaultConnect;
-    this.#backoff = new ReconnectBackoff(this.config.backoff, this.#random);
-    this.#primary = this.#newConnection('outgoing');
+    this.#sockets = options.sockets ?? NO_SOCKET_LAYER;
+    const sockets = this.#sockets;
+    const native = sockets.support();
+    const transport = this.config.transport;
+    if (!native.ok && transport.explicit.length > 0) {
+      // Nothing may run weaker than configured: without the native layer these settings cannot be applied.
+      throw new PeerConfigError(
+        transport.explicit.map((path) => ({
+          path,
+          reason: `needs native socket support (TCP-MD5, TTL and device options), which cannot load here: ${native.reason}`,
+        })),
+      );
+    }
+    if (!native.ok && needsNativeSockets(transport))
+      this.#transportWarning = `the single-hop eBGP TTL ${transport.ttl} cannot be set (native socket support is unavailable: ${native.reason}); segments carry the system's default TTL`;
+    this.#connectFn = options.connect ?? ((config, signal) => openConnection(config, signal, sockets));
+    this.#machine = new PeerMachine({
+      config: this.config,
+      ...(options.random ? { random: options.random } : {}),
+    });
   }
 
   get name(): string {
@@ -122,12 +173,24 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
   }
 
   get state(): SessionState {
-    return this.#primary.machine.state;
+    return this.#machine.state;
   }
 
   /** ManualStart: connect (or wait for the peer, when passive) and keep reconnecting with damped backoff. */
   start(): void {
-    this.#dispatch(this.#primary, { type: 'manualStart' });
+    if (this.#transportWarning !== undefined)
+      this.#logger.warn(
+        { peer: this.name, warning: this.#transportWarning },
+        'BGP session runs without its default TTL',
+      );
+    this.#dispatch({ type: 'manualStart' });
+  }
+
+  /** The session's socket rules (TTL, minimum TTL, whether it signs with TCP-MD5, device), never the key. */
+  transport(): TransportSummary {
+    const summary = summarizeTransport(this.config.transport, this.#transportWarning);
+    // Without the socket layer the policy's TTL is not what goes out: the system's is.
+    return this.#transportWarning === undefined ? summary : { ...summary, ttl: null };
   }
 
   /** ManualStop: Cease NOTIFICATION (or a silent close) and no reconnect until start() again. */
@@ -139,191 +202,184 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
             subcode: CEASE_SUBCODE_BY_NAME[options.subcode ?? 'administrative-shutdown'],
             ...(options.communication !== undefined ? { communication: options.communication } : {}),
           };
-    const waits: Promise<void>[] = [];
-    for (const conn of [this.#primary, this.#secondary]) {
-      if (!conn) continue;
-      if (conn.transport) waits.push(new Promise((resolve) => conn.closedWaiters.push(resolve)));
-      this.#dispatch(conn, { type: 'manualStop', notification });
-      this.#clearTimers(conn);
-    }
-    this.#secondary = undefined;
+    const waits = [...this.#links.values()].map(
+      (link) => new Promise<void>((resolve) => link.closedWaiters.push(resolve)),
+    );
+    this.#dispatch({ type: 'manualStop', notification });
     await Promise.all(waits);
+  }
+
+  /**
+   * BFD declared the path to the peer down (RFC 5882 §4.3): close at once with NOTIFICATION Cease / BFD Down
+   * (RFC 9384) and reconnect with the damped backoff. The session stays started (unlike stop()).
+   */
+  bfdDown(): void {
+    this.#dispatch({ type: 'bfdDown' });
   }
 
   /** Add or replace the route for a prefix (accepts text like '198.51.100.7/32'). Throws on invalid input. */
   announce(prefix: Prefix | string, attributes: RouteAttributes): void {
     const p = typeof prefix === 'string' ? parsePrefix(prefix) : prefix;
-    const issues = validateRoute(p, attributes);
+    const issues = routeIssues(p, attributes);
     if (issues.length > 0)
       throw new PeerConfigError(issues.map((i) => ({ ...i, path: `${formatPrefix(p)}.${i.path}` })));
-    this.#ribOut.announce(p, attributes);
+    this.#machine.announce(p, attributes);
     this.#schedulePump();
   }
 
   /** Withdraw a prefix; returns false if it was not announced. */
   withdraw(prefix: Prefix | string): boolean {
     const p = typeof prefix === 'string' ? parsePrefix(prefix) : prefix;
-    const removed = this.#ribOut.withdraw(p);
+    const removed = this.#machine.withdraw(p);
     if (removed) this.#schedulePump();
     return removed;
   }
 
   /** The routes in the Adj-RIB-Out. */
   announced(): { prefix: Prefix; attributes: RouteAttributes }[] {
-    return this.#ribOut.routes();
-  }
-
-  /** Adj-RIB-In lite: the routes the peer currently advertises to us. */
-  receivedRoutes(afi?: Afi): ReceivedRoute[] {
-    return this.#primary.machine.receivedRoutes(afi);
+    return this.#machine.routes();
   }
 
   negotiated(): NegotiatedSession | undefined {
-    return this.#primary.machine.state === 'Established' ? this.#primary.machine.negotiated : undefined;
+    return this.#machine.state === 'Established' ? this.#machine.negotiated : undefined;
   }
 
   /** Ask the peer to re-send its routes for a family (RFC 2918), if it supports route refresh. */
   requestRouteRefresh(afi: Afi): boolean {
-    const actions = this.#primary.machine.requestRouteRefresh(afi);
-    this.#execute(this.#primary, actions);
+    const actions = this.#machine.requestRouteRefresh(afi);
+    this.#execute(actions);
     return actions.length > 0;
   }
 
   counters(): SessionCounters {
-    const m = this.#primary.machine;
-    const since = m.state === 'Established' ? m.establishedAt : undefined;
-    const now = this.#clock.now();
+    const m = this.#machine;
+    const stats = m.stats;
+    const since = m.establishedAt;
     return {
       state: m.state,
-      messagesIn: { ...this.#stats.messagesIn },
-      messagesOut: { ...this.#stats.messagesOut },
-      updatesIn: this.#stats.updatesIn,
-      updatesOut: this.#stats.updatesOut,
-      prefixesAdvertised: {
-        ipv4: this.#ribOut.advertisedCount('ipv4'),
-        ipv6: this.#ribOut.advertisedCount('ipv6'),
-      },
+      messagesIn: { ...stats.messagesIn },
+      messagesOut: { ...stats.messagesOut },
+      updatesIn: stats.updatesIn,
+      updatesOut: stats.updatesOut,
+      prefixesAdvertised: { ipv4: m.advertisedCount('ipv4'), ipv6: m.advertisedCount('ipv6') },
       prefixesReceived: { ipv4: m.receivedCount('ipv4'), ipv6: m.receivedCount('ipv6') },
+      prefixesBlocked: { ipv4: m.blockedCount('ipv4'), ipv6: m.blockedCount('ipv6') },
+      prefixLimitReached: stats.prefixLimitReached,
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
       ...(since !== undefined ? { establishedSince: since } : {}),
-      uptimeMs: since !== undefined ? now - since : 0,
-      flaps: this.#flaps,
-      establishedTransitions: this.#establishedTransitions,
+      uptimeMs: since !== undefined ? this.#clock.now() - since : 0,
+      flaps: stats.flaps,
+      establishedTransitions: stats.establishedTransitions,
+      connectFailures: { ...this.#connectFailures },
     };
   }
 
-  /** Hand an accepted socket to this session (used by BgpSpeaker). Returns false if it was refused. */
+  /**
+   * Hand an accepted socket to this session (used by BgpSpeaker). Applies the session's socket rules first:
+   * a SYN that arrived below the minimum TTL refuses the connection before BGP sees a byte; then the TTL,
+   * minimum TTL and device of this session replace the listener's. Returns false if it was refused.
+   */
   acceptConnection(socket: Socket): boolean {
-    return this.acceptTransport(socketTransport(socket));
+    const refusal = this.#admit(socket);
+    if (refusal !== undefined) {
+      // Not logged here: anyone on the peer's path can send such SYNs; the BgpSpeaker logs rate-limited.
+      const remoteAddress = unmapAddress(socket.remoteAddress);
+      this.#recordError({ direction: 'local', message: `incoming connection refused: ${refusal.reason}` });
+      this.emit('connectionRefused', { remoteAddress, ...refusal });
+      socket.destroy();
+      return false;
+    }
+    return this.acceptTransport(socketTransport(socket, this.config.tcpKeepaliveTime));
+  }
+
+  /** Why an accepted socket must be refused, or undefined after its per-session options were set. */
+  #admit(socket: Socket): { code: ConnectionRefusalCode; reason: string } | undefined {
+    const t = this.config.transport;
+    if (!needsNativeSockets(t) || !this.#sockets.support().ok) return undefined;
+    try {
+      if (t.minTtl !== undefined) {
+        const ttl = this.#sockets.receivedSynTtl(socket);
+        if (ttl !== undefined && ttl < t.minTtl)
+          return {
+            code: 'ttl-below-minimum',
+            reason: `its SYN arrived with TTL ${ttl}, below the ${t.minTtl} that ttlSecurity (GTSM) requires: the router is not directly connected, or does not send TTL 255`,
+          };
+      }
+      this.#sockets.configureAccepted(socket, {
+        ...(t.ttl !== undefined ? { ttl: t.ttl } : {}),
+        ...(t.minTtl !== undefined ? { minTtl: t.minTtl } : {}),
+        ...(t.device !== undefined ? { device: t.device } : {}),
+      });
+    } catch (err) {
+      return {
+        code: 'socket-options',
+        reason: `cannot apply this session's socket options: ${(err as Error).message}`,
+      };
+    }
+    return undefined;
   }
 
   /** Transport-level variant of acceptConnection (tests, custom listeners). */
   acceptTransport(transport: BgpTransport): boolean {
-    const primary = this.#primary;
-    const state = primary.machine.state;
-    const refuse = (subcode: number, why: string) => {
-      this.#logger.info(
-        { peer: this.name, remote: transport.info.remoteAddress, state },
-        `incoming connection refused: ${why}`,
-      );
-      transport.write(encodeNotification(6, subcode));
-      transport.end();
+    let accepted: { connection: ConnectionId; actions: PeerAction[] };
+    try {
+      accepted = this.#machine.accept(transport.info, this.#clock.now());
+    } catch (err) {
+      this.#machineFailed(err, 'accept');
+      transport.destroy();
       return false;
-    };
-    if (state === 'Established')
-      return refuse(CeaseSubcode.ConnectionCollisionResolution, 'session already Established');
-    if (this.#secondary)
-      return refuse(CeaseSubcode.ConnectionRejected, 'a collision is already being resolved');
-    if (state === 'Connect' || state === 'Active' || (state === 'Idle' && this.#isAdminUp())) {
-      // No connection has reached OpenSent yet: abandon any outgoing attempt and use the incoming one.
-      if (primary.transport) primary.transport.destroy();
-      primary.attempt++;
-      this.#adopt(primary, transport);
-      return true;
     }
-    if (state === 'OpenSent' || state === 'OpenConfirm') {
-      // §6.8: keep both until the peer's BGP Identifier decides which one survives.
-      const conn = this.#newConnection('incoming');
-      this.#secondary = conn;
-      this.#dispatch(conn, { type: 'manualStart' });
-      this.#adopt(conn, transport);
-      return true;
-    }
-    return refuse(CeaseSubcode.ConnectionRejected, 'session not started');
+    this.#link(accepted.connection, transport);
+    this.#execute(accepted.actions);
+    return !accepted.actions.some((a) => a.type === 'connectionRefused');
   }
 
-  #isAdminUp(): boolean {
-    // IdleHoldTimer armed means we are Idle only because of damping, not because of an admin stop.
-    return this.#primary.timers.has('IdleHoldTimer');
-  }
-
-  #newConnection(direction: 'outgoing' | 'incoming'): Connection {
-    const machine = new SessionMachine({
-      config: direction === 'incoming' ? { ...this.config, passive: true } : this.config,
-      ribOut: this.#ribOut,
-      clock: this.#clock,
-      random: this.#random,
-      logger: this.#logger,
-      backoff: this.#backoff,
-      stats: this.#stats,
-      restarting: (this.config.gracefulRestart?.restarting ?? false) && !this.#everEstablished,
-    });
-    return {
-      machine,
-      direction,
-      transport: undefined,
-      writable: true,
-      timers: new Map(),
-      attempt: 0,
-      closedWaiters: [],
-    };
-  }
-
-  #adopt(conn: Connection, transport: BgpTransport): void {
-    conn.transport = transport;
-    conn.writable = true;
+  #link(id: ConnectionId, transport: BgpTransport): void {
+    const link: Link = { transport, writable: true, closedWaiters: [] };
+    this.#links.set(id, link);
+    const open = () => this.#links.get(id) === link;
     transport.attach({
       data: (chunk) => {
-        if (conn.transport === transport) this.#dispatch(conn, { type: 'bytesReceived', data: chunk });
+        if (open()) this.#dispatch({ type: 'bytesReceived', connection: id, data: chunk });
       },
       drain: () => {
-        if (conn.transport !== transport) return;
-        conn.writable = true;
+        if (!open()) return;
+        link.writable = true;
         this.#pump();
       },
       closed: (reason) => {
-        const waiters = conn.closedWaiters.splice(0);
-        if (conn.transport === transport) {
-          conn.transport = undefined;
-          this.#dispatch(conn, { type: 'tcpClosed', reason });
-        }
-        for (const w of waiters) w();
+        const wasOpen = open();
+        if (wasOpen) this.#links.delete(id);
+        for (const resolve of link.closedWaiters.splice(0)) resolve();
+        if (wasOpen) this.#dispatch({ type: 'tcpClosed', connection: id, reason });
       },
     });
-    this.#dispatch(conn, { type: 'tcpConnected', transport: transport.info });
   }
 
-  #dispatch(conn: Connection, event: SessionEvent): void {
-    let actions: SessionAction[];
+  #dispatch(event: PeerEventBody): void {
+    let actions: PeerAction[];
     try {
-      actions = conn.machine.handle(event);
+      actions = this.#machine.handle({ ...event, now: this.#clock.now() });
     } catch (err) {
-      // A bug, not a protocol error: contain it to this connection.
-      this.#logger.error(
-        { peer: this.name, err: (err as Error).message, event: event.type },
-        'BGP session machine failed',
-      );
-      this.#recordError({ direction: 'local', message: `internal error: ${(err as Error).message}` });
-      conn.transport?.destroy();
+      // A bug, not a protocol error: contain it to the connection it happened on.
+      this.#machineFailed(err, event.type);
+      const id = 'connection' in event ? event.connection : undefined;
+      if (id !== undefined) this.#links.get(id)?.transport.destroy();
       return;
     }
-    this.#execute(conn, actions);
+    this.#execute(actions);
   }
 
-  #execute(conn: Connection, actions: readonly SessionAction[]): void {
+  #machineFailed(err: unknown, input: string): void {
+    const message = err instanceof Error ? err.message : String(err);
+    this.#logger.error({ peer: this.name, err: message, event: input }, 'BGP session machine failed');
+    this.#recordError({ direction: 'local', message: `internal error: ${message}` });
+  }
+
+  #execute(actions: readonly PeerAction[]): void {
     for (const action of actions) {
       try {
-        this.#perform(conn, action);
+        this.#perform(action);
       } catch (err) {
         this.#logger.error(
           { peer: this.name, err: (err as Error).message, action: action.type },
@@ -333,66 +389,51 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
     }
   }
 
-  #perform(conn: Connection, action: SessionAction): void {
-    const isPrimary = conn === this.#primary;
+  #perform(action: PeerAction): void {
     switch (action.type) {
-      case 'send':
+      case 'send': {
         // Control messages bypass the backpressure gate: they are small and must not wait behind bulk UPDATEs
         // (which are only generated while the socket is writable, so the socket buffer stays short).
-        if (conn.transport && !conn.transport.write(action.data)) conn.writable = false;
-        return;
-      case 'connect':
-        this.#connect(conn);
-        return;
-      case 'closeConnection':
-        conn.attempt++;
-        if (conn.transport) {
-          const t = conn.transport;
-          conn.transport = undefined;
-          t.end();
-          // The machine already knows; resolve stop() waiters when the socket is really gone.
-          const waiters = conn.closedWaiters.splice(0);
-          t.attach({
-            data() {},
-            drain() {},
-            closed: () => {
-              for (const w of waiters) w();
-            },
-          });
-          if (waiters.length > 0)
-            setTimeout(() => {
-              for (const w of waiters) w();
-            }, 2500).unref();
-        }
-        return;
-      case 'armTimer': {
-        clearTimeout(conn.timers.get(action.timer));
-        const t = setTimeout(() => {
-          conn.timers.delete(action.timer);
-          this.#dispatch(conn, { type: 'timerExpired', timer: action.timer });
-        }, action.delayMs);
-        conn.timers.set(action.timer, t);
+        const link = this.#links.get(action.connection);
+        if (link && !link.transport.write(action.data)) link.writable = false;
         return;
       }
-      case 'cancelTimer':
-        clearTimeout(conn.timers.get(action.timer));
-        conn.timers.delete(action.timer);
+      case 'connect':
+        this.#connect(action.connection);
         return;
+      case 'closeConnection':
+        this.#close(action.connection);
+        return;
+      case 'armTimer': {
+        const key = timerKey(action.timer, action.connection);
+        clearTimeout(this.#timers.get(key));
+        const t = setTimeout(() => {
+          this.#timers.delete(key);
+          this.#dispatch({
+            type: 'timerExpired',
+            timer: action.timer,
+            ...(action.connection !== undefined ? { connection: action.connection } : {}),
+          });
+        }, action.delayMs);
+        this.#timers.set(key, t);
+        return;
+      }
+      case 'cancelTimer': {
+        const key = timerKey(action.timer, action.connection);
+        clearTimeout(this.#timers.get(key));
+        this.#timers.delete(key);
+        return;
+      }
       case 'stateChange':
         this.#logger.info(
-          { peer: this.name, from: action.from, to: action.to, connection: conn.direction },
+          { peer: this.name, from: action.from, to: action.to, connection: action.direction },
           'BGP state change',
         );
-        if (isPrimary) this.emit('stateChange', { from: action.from, to: action.to });
-        return;
-      case 'openReceived':
-        this.#resolveCollision(conn, action.peerRouterId);
+        this.emit('stateChange', { from: action.from, to: action.to });
         return;
       case 'established':
-        this.#everEstablished = true;
-        this.#establishedTransitions++;
         this.#logger.info({ peer: this.name, ...summarize(action.negotiated) }, 'BGP session established');
-        if (isPrimary) this.emit('established', action.negotiated);
+        this.emit('established', action.negotiated);
         return;
       case 'notificationSent':
         this.#recordError({
@@ -421,11 +462,21 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
         this.emit('notificationReceived', action.notification);
         return;
       case 'routesReceived':
-        this.emit('routesReceived', {
-          afi: action.afi,
-          announced: action.announced,
-          withdrawn: action.withdrawn,
+        // The report builds its prefix objects when read: only when someone listens (a flood stays bytes).
+        if (this.listenerCount('routesReceived') > 0) this.emit('routesReceived', action);
+        return;
+      case 'prefixLimitReached':
+        this.#recordError({
+          direction: 'local',
+          message: `prefix limit ${action.limit} reached for ${action.afi} (action ${action.action})`,
         });
+        this.#logger.warn(
+          { peer: this.name, afi: action.afi, limit: action.limit, action: action.action },
+          action.action === 'restart'
+            ? 'prefix limit exceeded: session reset with Cease / Maximum Number of Prefixes Reached'
+            : 'prefix limit reached: further prefixes are ignored (the session stays up)',
+        );
+        this.emit('prefixLimitReached', { afi: action.afi, limit: action.limit, action: action.action });
         return;
       case 'endOfRibReceived':
         this.emit('endOfRib', { afi: action.afi });
@@ -445,65 +496,110 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
           'malformed UPDATE handled without session reset',
         );
         return;
+      case 'connectFailed': {
+        const failure =
+          action.timedOutAfterMs !== undefined
+            ? new ConnectError('timeout', `no answer within ${Math.round(action.timedOutAfterMs / 1000)} s`)
+            : (this.#dialFailures.get(action.connection) ?? new ConnectError('other', action.reason));
+        this.#dialFailures.delete(action.connection);
+        const reason = explainConnectFailure(failure.kind, failure.message, this.config);
+        this.#connectFailures[failure.kind]++;
+        this.#recordError({ direction: 'local', message: reason });
+        this.#logger.info({ peer: this.name, kind: failure.kind, reason }, 'BGP connect failed');
+        this.emit('connectFailed', { kind: failure.kind, reason });
+        return;
+      }
+      case 'protocolError':
+        this.#logger.warn(
+          {
+            peer: this.name,
+            code: action.error.code,
+            subcode: action.error.subcode,
+            err: action.error.message,
+          },
+          action.reason,
+        );
+        if (this.listenerCount('error') > 0) this.emit('error', action.error);
+        return;
       case 'error':
         if (this.listenerCount('error') > 0) this.emit('error', action.error);
         return;
-      case 'closed':
-        if (action.wasEstablished) this.#flaps++;
+      case 'connectionRefused':
+        // Not logged here: a refusal is something a remote party triggers at will; the BgpSpeaker that
+        // accepted the connection counts it and logs at a limited rate.
+        this.emit('connectionRefused', {
+          remoteAddress: action.remoteAddress,
+          code: action.code,
+          reason: action.reason,
+        });
+        return;
+      case 'collisionResolved':
         this.#logger.info(
-          { peer: this.name, reason: action.reason, connection: conn.direction },
+          {
+            peer: this.name,
+            localId: action.localRouterId,
+            peerRouterId: action.peerRouterId,
+            kept: action.kept,
+          },
+          'BGP connection collision resolved',
+        );
+        return;
+      case 'closed':
+        this.#logger.info(
+          { peer: this.name, reason: action.reason, connection: action.direction },
           'BGP session closed',
         );
         this.emit('closed', { reason: action.reason, wasEstablished: action.wasEstablished });
-        if (conn === this.#secondary) {
-          this.#clearTimers(conn);
-          this.#secondary = undefined;
-        }
         return;
     }
   }
 
-  #resolveCollision(conn: Connection, peerRouterId: string): void {
-    const other = conn === this.#primary ? this.#secondary : this.#primary;
-    if (!other || (other.machine.state !== 'OpenSent' && other.machine.state !== 'OpenConfirm')) return;
-    const localId = conn.machine.localRouterId ?? other.machine.localRouterId!;
-    const winnerDirection =
-      collisionWinner(localId, peerRouterId) === 'locally-initiated' ? 'outgoing' : 'incoming';
-    const loser = conn.direction === winnerDirection ? other : conn;
-    const winner = loser === conn ? other : conn;
-    this.#logger.info(
-      { peer: this.name, localId, peerRouterId, kept: winner.direction },
-      'BGP connection collision resolved',
-    );
-    if (loser === this.#primary) {
-      // The incoming connection wins: it becomes the session's connection.
-      this.#primary = winner;
-      this.#secondary = loser;
-    }
-    this.#dispatch(loser, { type: 'collisionLost' });
-    this.#clearTimers(loser);
-    if (this.#secondary === loser) this.#secondary = undefined;
-  }
-
-  #connect(conn: Connection): void {
-    const attempt = ++conn.attempt;
-    this.#connectFn(this.config).then(
+  #connect(id: ConnectionId): void {
+    const dial = new AbortController();
+    this.#dials.set(id, dial);
+    this.#connectFn(this.config, dial.signal).then(
       (transport) => {
-        if (conn.attempt !== attempt || conn.machine.state !== 'Connect') {
+        this.#dials.delete(id);
+        if (dial.signal.aborted) {
           transport.destroy();
           return;
         }
-        this.#adopt(conn, transport);
+        // The machine decides whether the attempt still matters; it answers a stale one with closeConnection.
+        this.#link(id, transport);
+        this.#dispatch({ type: 'tcpConnected', connection: id, transport: transport.info });
       },
       (err: Error) => {
-        if (conn.attempt !== attempt) return;
-        this.#dispatch(conn, { type: 'tcpConnectFailed', reason: err.message });
+        this.#dials.delete(id);
+        if (dial.signal.aborted) return;
+        const failure = err instanceof ConnectError ? err : new ConnectError('other', err.message);
+        this.#dialFailures.set(id, failure);
+        this.#dispatch({ type: 'tcpConnectFailed', connection: id, reason: failure.message });
+        this.#dialFailures.delete(id); // ignored by the machine: the attempt no longer mattered
       },
     );
   }
 
+  /** Flush what was queued (a NOTIFICATION) and close; the machine has already forgotten the connection. */
+  #close(id: ConnectionId): void {
+    this.#dials.get(id)?.abort(); // an attempt still in flight: its socket is destroyed
+    this.#dials.delete(id);
+    for (const timer of ['HoldTimer', 'KeepaliveTimer'] as const) {
+      const key = timerKey(timer, id);
+      clearTimeout(this.#timers.get(key));
+      this.#timers.delete(key);
+    }
+    const link = this.#links.get(id);
+    if (!link) return;
+    this.#links.delete(id);
+    link.transport.end();
+    if (link.closedWaiters.length > 0)
+      setTimeout(() => {
+        for (const resolve of link.closedWaiters.splice(0)) resolve();
+      }, CLOSE_WAIT_MS).unref();
+  }
+
   #schedulePump(): void {
-    if (this.#pumpScheduled) return;
+    if (this.#pumpScheduled || !this.#machine.hasPendingUpdates()) return;
     this.#pumpScheduled = true;
     const run = () => {
       this.#pumpScheduled = false;
@@ -516,30 +612,46 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
 
   /** Write UPDATEs while the socket accepts them; resume on 'drain'. */
   #pump(): void {
-    const conn = this.#primary;
-    const t = conn.transport;
-    if (!t) return;
-    while (conn.writable && conn.transport === t) {
+    const id = this.#machine.establishedConnection;
+    const link = id === undefined ? undefined : this.#links.get(id);
+    if (!link) return;
+    while (link.writable && this.#links.get(id!) === link) {
       let message: Buffer | undefined;
       try {
-        message = conn.machine.nextUpdate();
+        message = this.#machine.nextUpdate();
       } catch (err) {
         this.#logger.error({ peer: this.name, err: (err as Error).message }, 'UPDATE generation failed');
         return;
       }
       if (!message) return;
-      if (!t.write(message)) conn.writable = false;
+      if (!link.transport.write(message)) link.writable = false;
     }
-  }
-
-  #clearTimers(conn: Connection): void {
-    for (const t of conn.timers.values()) clearTimeout(t);
-    conn.timers.clear();
   }
 
   #recordError(e: Omit<LastError, 'at'>): void {
     this.#lastError = { at: this.#clock.now(), ...e };
   }
+}
+
+/**
+ * validateRoute, once per attributes object and family: a speaker hands the same attributes object for every
+ * route of an advertisement, and validation parses the next hop and every community (10,000 routes × 3
+ * sessions would repeat that 30,000 times at start-up). Attributes are immutable values (readonly fields).
+ */
+const validated = new WeakMap<RouteAttributes, { ipv4?: ConfigIssue[]; ipv6?: ConfigIssue[] }>();
+
+function routeIssues(prefix: Prefix, attributes: RouteAttributes): ConfigIssue[] {
+  let byFamily = validated.get(attributes);
+  if (!byFamily) {
+    byFamily = {};
+    validated.set(attributes, byFamily);
+  }
+  byFamily[prefix.afi] ??= validateRoute(prefix, attributes);
+  return byFamily[prefix.afi]!;
+}
+
+function timerKey(timer: TimerName, connection: ConnectionId | undefined): string {
+  return connection === undefined ? timer : `${timer}#${connection}`;
 }
 
 function summarize(n: NegotiatedSession): Record<string, unknown> {
@@ -561,23 +673,4 @@ function notificationLog(n: NotificationInfo): Record<string, unknown> {
     data: n.data.toString('hex'),
     ...(n.communication !== undefined ? { communication: n.communication } : {}),
   };
-}
-
-function defaultConnect(config: ResolvedPeerConfig): Promise<BgpTransport> {
-  return new Promise((resolve, reject) => {
-    const socket = netConnect({
-      host: config.peerAddress,
-      port: config.peerPort,
-      ...(config.localAddress ? { localAddress: config.localAddress } : {}),
-    });
-    const onError = (err: Error) => {
-      socket.destroy();
-      reject(err);
-    };
-    socket.once('error', onError);
-    socket.once('connect', () => {
-      socket.off('error', onError);
-      resolve(socketTransport(socket));
-    });
-  });
 }

@@ -12,9 +12,14 @@ export function unmapAddress(address: string | undefined): string {
 /** After end(), give the peer this long to take our last bytes (a NOTIFICATION) before tearing down. */
 const END_GRACE_MS = 2000;
 
-export function socketTransport(socket: Socket): BgpTransport {
+/**
+ * `keepaliveSeconds`: idle time before TCP keepalive probes (0 = off). They only matter when the negotiated
+ * hold time is 0: then BGP sends no KEEPALIVEs and a vanished peer is noticed by TCP alone.
+ */
+export function socketTransport(socket: Socket, keepaliveSeconds: number): BgpTransport {
   // KEEPALIVEs and NOTIFICATIONs are tiny and time-critical; never let Nagle hold them back.
   socket.setNoDelay(true);
+  if (keepaliveSeconds > 0) socket.setKeepAlive(true, keepaliveSeconds * 1000);
   const info: TransportInfo = {
     localAddress: unmapAddress(socket.localAddress),
     localPort: socket.localPort ?? 0,

@@ -1,11 +1,10 @@
 /**
  * Pure decisions on a received OPEN: is it acceptable for this peer (RFC 4271 §6.2, RFC 6793, RFC 6286), and
- * what does the session negotiate. Also the §6.8 collision rule and router-id derivation.
+ * what does the session negotiate. Also router-id derivation.
  */
-import { isIPv4 } from 'node:net';
+import { addressFamily, addressToBytes } from '@herald/inet';
 import type { ResolvedPeerConfig } from '../config.ts';
 import { BgpError, ErrorCode, OpenSubcode } from '../errors.ts';
-import { addressToBytes } from '../prefix.ts';
 import type { Afi } from '../types.ts';
 import { AS_TRANS, EXTENDED_MAX_MESSAGE_SIZE, MAX_MESSAGE_SIZE, type OpenMessage } from '../wire/messages.ts';
 import type { NegotiatedSession } from './events.ts';
@@ -27,7 +26,7 @@ export function ipv4ToNumber(address: string): number {
  */
 export function chooseRouterId(configured: string | undefined, localAddress: string): string {
   if (configured) return configured;
-  if (isIPv4(localAddress)) return localAddress;
+  if (addressFamily(localAddress) === 'ipv4') return localAddress;
   let h = 0x811c9dc5;
   for (const byte of addressToBytes(localAddress)) {
     h ^= byte;
@@ -69,6 +68,16 @@ export function negotiate(open: OpenMessage, local: LocalOpenFacts): NegotiatedS
       OpenSubcode.UnacceptableHoldTime,
       undefined,
       `hold time ${open.holdTime}`,
+    );
+  }
+  // RFC 4271 §6.2: "An implementation MAY reject any proposed Hold Time." Below minHoldTime the session
+  // would run without (0) or with needlessly short liveness checks than configured.
+  if (open.holdTime < config.minHoldTime) {
+    return new BgpError(
+      ErrorCode.OpenMessage,
+      OpenSubcode.UnacceptableHoldTime,
+      undefined,
+      `hold time ${open.holdTime} is below minHoldTime ${config.minHoldTime}`,
     );
   }
   // RFC 6286 §2.2: non-zero; unique within the AS (so an iBGP peer must not share ours).
@@ -115,17 +124,4 @@ export function negotiate(open: OpenMessage, local: LocalOpenFacts): NegotiatedS
         }
       : {}),
   };
-}
-
-/**
- * RFC 4271 §6.8: when two connections to the same peer both reach the point of knowing its identifier, the
- * one initiated by the speaker with the higher BGP Identifier survives.
- */
-export function collisionWinner(
-  localRouterId: string,
-  peerRouterId: string,
-): 'locally-initiated' | 'remotely-initiated' {
-  return ipv4ToNumber(localRouterId) > ipv4ToNumber(peerRouterId)
-    ? 'locally-initiated'
-    : 'remotely-initiated';
 }

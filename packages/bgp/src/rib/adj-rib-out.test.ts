@@ -1,5 +1,5 @@
+import { parsePrefix } from '@herald/inet';
 import { describe, expect, test } from '@jest/globals';
-import { parsePrefix } from '../prefix.ts';
 import type { Prefix, RouteAttributes } from '../types.ts';
 import { decodeMessage } from '../wire/message.ts';
 import type { UpdateMessage } from '../wire/messages.ts';

@@ -6,7 +6,7 @@
  *  - memory is bounded by the RIB itself, never by a queue of encoded messages;
  *  - prefixes with identical attributes are packed into as few UPDATEs as the message size allows.
  */
-import { formatPrefix } from '../prefix.ts';
+import { formatPrefix } from '@herald/inet';
 import type { Afi, Prefix, RouteAttributes } from '../types.ts';
 import { encodePathAttributes } from '../wire/attributes.ts';
 import { encodeNlriPrefix } from '../wire/nlri.ts';
@@ -52,6 +52,22 @@ export interface OutgoingUpdate {
   readonly endOfRib: boolean;
 }
 
+/**
+ * attributeGroupKey once per attributes object and family: the key parses the next hop and every community,
+ * and one shared key string per group beats one copy per route (10,000 routes, one attributes object).
+ */
+const groupKeys = new WeakMap<RouteAttributes, { ipv4?: string; ipv6?: string }>();
+
+function groupKeyOf(afi: Afi, attributes: RouteAttributes): string {
+  let byFamily = groupKeys.get(attributes);
+  if (!byFamily) {
+    byFamily = {};
+    groupKeys.set(attributes, byFamily);
+  }
+  byFamily[afi] ??= attributeGroupKey(afi, attributes);
+  return byFamily[afi]!;
+}
+
 export class AdjRibOut {
   readonly #desired = new Map<string, RibEntry>();
   /** prefix key → group key currently on the wire (only while a session is up). */
@@ -67,7 +83,7 @@ export class AdjRibOut {
   /** Add or replace a route. The caller has validated it (`validateRoute`). */
   announce(prefix: Prefix, attributes: RouteAttributes): void {
     const key = formatPrefix(prefix);
-    const group = attributeGroupKey(prefix.afi, attributes);
+    const group = groupKeyOf(prefix.afi, attributes);
     const old = this.#desired.get(key);
     if (old) this.#pendingAnnounce.get(old.group)?.delete(key);
     const entry: RibEntry = { prefix, key, attributes, group, nlri: old?.nlri ?? encodeNlriPrefix(prefix) };

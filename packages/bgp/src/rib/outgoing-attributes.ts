@@ -2,8 +2,13 @@
  * Turns caller-facing RouteAttributes into the wire-ready OutgoingAttributes for one session, and gives the
  * stable grouping key the Adj-RIB-Out uses to put prefixes with identical attributes into the same UPDATE.
  */
-import { parseCommunity, parseExtendedCommunity, parseLargeCommunity } from '../communities.ts';
-import { addressToBytes, canonicalAddress } from '../prefix.ts';
+import {
+  addressToBytes,
+  canonicalAddress,
+  parseCommunity,
+  parseExtendedCommunity,
+  parseLargeCommunity,
+} from '@herald/inet';
 import type { Afi, RouteAttributes } from '../types.ts';
 import type { OutgoingAttributes } from '../wire/attributes.ts';
 

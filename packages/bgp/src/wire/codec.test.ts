@@ -1,6 +1,8 @@
+import { parsePrefix } from '@herald/inet';
 import { describe, expect, test } from '@jest/globals';
+import { validateRoute } from '../config.ts';
 import type { BgpError } from '../errors.ts';
-import { parsePrefix } from '../prefix.ts';
+import { toOutgoingAttributes } from '../rib/outgoing-attributes.ts';
 import { encodePathAttributes } from './attributes.ts';
 import { decodeHeader, MessageFramer } from './header.ts';
 import { encodeKeepalive } from './keepalive.ts';
@@ -178,6 +180,12 @@ describe('OPEN', () => {
     const r = decode(m);
     expect(r.ok && r.value.type === 'open' && r.value.capabilities.fourOctetAsn).toBe(65001);
   });
+  // Malformed known capabilities are refused, as FRR (bgp_capability_parse: length below the minimum or not a
+  // multiple → 2/0) and BIRD (bgp_read_capabilities → 2/0) do; docs/bgp.md "Capabilities" says why.
+  test('a Multiprotocol capability of length 3 → 2/0, not silently ignored', () => {
+    const m = Buffer.from(`${MARKER}002401` + '04fde9005acb007101' + '07' + '0205' + '0103000101', 'hex');
+    expectError(m, 2, 0);
+  });
   test('truncated capability → 2/0', () => {
     const m = Buffer.from(`${MARKER}002001` + '04fde9005acb007101' + '03' + '020141', 'hex');
     expectError(m, 2, 0);
@@ -196,6 +204,14 @@ describe('NOTIFICATION', () => {
       subcodeName: 'Administrative Shutdown',
       communication: 'maintenance ✓',
     });
+  });
+  test("a peer's communication is made printable: terminal escapes arrive escaped", () => {
+    const m = encodeNotification(6, 2, encodeShutdownCommunication('\u001b[2Jbye\u009b'));
+    const r = decode(m);
+    if (!r.ok || r.value.type !== 'notification') throw new Error('not decoded');
+    expect(describeNotification(r.value.code, r.value.subcode, r.value.data).communication).toBe(
+      '\\u{1b}[2Jbye\\u{9b}',
+    );
   });
   test('communication is cut at 255 bytes on a character boundary', () => {
     const data = encodeShutdownCommunication('é'.repeat(200));
@@ -245,6 +261,24 @@ describe('UPDATE decode', () => {
       largeCommunities: ['65001:1:2'],
     });
     expect(u.treatAsWithdraw).toBeUndefined();
+  });
+  test('link bandwidth rides in EXTENDED_COMMUNITIES (optional transitive attribute, non-transitive community)', () => {
+    const route = { nextHop: '203.0.113.11', extendedCommunities: ['lb:64600:375000'] };
+    expect(validateRoute(parsePrefix('198.51.100.7/32'), route)).toEqual([]);
+    const out = toOutgoingAttributes('ipv4', route, {
+      localAsn: 64600,
+      ebgp: true,
+      fourOctetAsn: true,
+      maxMessageSize: 4096,
+      families: ['ipv4'],
+    });
+    const { below, above } = encodePathAttributes(out, true);
+    // Flags 0xc0 (the attribute is optional transitive, RFC 4360 §2), type 16, 8 bytes: 0x40 0x04, AS 64600,
+    // 375,000 bytes/s as float32 — the attribute table's entry, nothing special for this community.
+    expect(above.toString('hex')).toBe('c010084004fc5848b71b00');
+    const nlri = encodeNlriPrefix(parsePrefix('198.51.100.7/32'));
+    const decoded = update(buildIpv4Announce(below, above, [nlri], nlri.length));
+    expect(decoded.attributes.extendedCommunities).toEqual(['lb:64600:375000']);
   });
   test('LOCAL_PREF is decoded from iBGP and ignored from eBGP (RFC 7606 §7.5)', () => {
     const m = rawUpdate(BASE + '40050400000064', ['198.51.100.7/32']);
@@ -354,6 +388,22 @@ describe('UPDATE errors (RFC 4271 §6.3 codes, RFC 7606 actions)', () => {
   test('malformed AS_PATH → treat-as-withdraw 3/11', () =>
     taw(ORIGIN_IGP + '40020602050000fde9' + NEXT_HOP, 3, 11));
   test('zero-length AS_PATH segment → 3/11', () => taw(ORIGIN_IGP + '4002020200' + NEXT_HOP, 3, 11));
+  // RFC 7607 §2: AS 0 anywhere in AS_PATH is malformed → treat-as-withdraw (FRR does the same).
+  test('AS 0 in AS_PATH → treat-as-withdraw 3/11 (RFC 7607)', () =>
+    taw(ORIGIN_IGP + '40020a0202' + '0000fde9' + '00000000' + NEXT_HOP, 3, 11));
+  test('AS 0 in AGGREGATOR, AS4_PATH, AS4_AGGREGATOR → attribute discard (RFC 7607)', () => {
+    const aggregator0 = 'c00708' + '00000000' + 'cb007101';
+    const as4path0 = 'c01106' + '0201' + '00000000';
+    const as4aggregator0 = 'c01208' + '00000000' + 'cb007101';
+    const u = update(rawUpdate(BASE + aggregator0 + as4path0 + as4aggregator0, nlri));
+    expect(u.treatAsWithdraw).toBeUndefined();
+    expect(u.discardedAttributes.map((d) => [d.typeCode, d.error.subcode])).toEqual([
+      [7, 9],
+      [17, 9],
+      [18, 9],
+    ]);
+    expect(u.attributes.aggregator).toBeUndefined();
+  });
   test('NEXT_HOP 0.0.0.0 → treat-as-withdraw 3/8', () =>
     taw(ORIGIN_IGP + AS_PATH_65001 + '40030400000000', 3, 8));
   test('NEXT_HOP length 5 → 3/5', () => taw(ORIGIN_IGP + AS_PATH_65001 + '4003050102030405', 3, 5));

@@ -1,6 +1,8 @@
 /** Decoded BGP messages (RFC 4271 §4) as plain data; the codec's vocabulary. */
+
 import type { BgpError } from '../errors.ts';
 import type { Afi, Prefix, ReceivedAttributes } from '../types.ts';
+import type { NlriRun } from './nlri.ts';
 
 export const MessageType = {
   Open: 1,
@@ -10,11 +12,14 @@ export const MessageType = {
   RouteRefresh: 5,
 } as const;
 
+/** Message type names, as used in counters and events. */
+export type MessageTypeName = 'open' | 'update' | 'notification' | 'keepalive' | 'route-refresh';
+
 export const HEADER_LENGTH = 19;
 export const MAX_MESSAGE_SIZE = 4096;
 /** RFC 8654. */
 export const EXTENDED_MAX_MESSAGE_SIZE = 65535;
-export const AS_TRANS = 23456;
+export { AS_TRANS } from '@herald/inet';
 
 export interface GracefulRestartCapability {
   readonly restarting: boolean;
@@ -47,10 +52,14 @@ export interface OpenMessage {
 /** Path attributes as decoded, still with raw next hops per family. */
 export interface UpdateMessage {
   readonly type: 'update';
-  /** IPv4 withdrawn routes field plus MP_UNREACH_NLRI prefixes. */
+  /** IPv4 withdrawn routes field plus MP_UNREACH_NLRI prefixes (as objects: built on first access). */
   readonly withdrawn: readonly Prefix[];
-  /** IPv4 NLRI field plus MP_REACH_NLRI prefixes. */
+  /** IPv4 NLRI field plus MP_REACH_NLRI prefixes (as objects: built on first access). */
   readonly announced: readonly Prefix[];
+  /** The same withdrawn prefixes, validated, in wire form: what a receiver that only counts reads. */
+  readonly withdrawnNlri: readonly NlriRun[];
+  /** The same announced prefixes, validated, in wire form. */
+  readonly announcedNlri: readonly NlriRun[];
   /** Attributes; `nextHop` is the NEXT_HOP attribute (applies to IPv4 NLRI in the NLRI field). */
   readonly attributes: ReceivedAttributes;
   /** MP_REACH_NLRI next hop(s), which apply to the prefixes carried in MP_REACH_NLRI. */

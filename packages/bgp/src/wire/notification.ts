@@ -1,8 +1,19 @@
 /** NOTIFICATION (RFC 4271 §4.5) with the RFC 8203/9003 shutdown communication for Cease 2 and 4. */
+import { printable } from '@herald/inet';
 import { CeaseSubcode, type Decoded, ErrorCode, errorCodeName, errorSubcodeName, ok } from '../errors.ts';
-import type { NotificationInfo } from '../fsm/events.ts';
 import { MessageType, type NotificationMessage } from './messages.ts';
 import { Writer } from './writer.ts';
+
+/** A NOTIFICATION as seen in events and logs (sent or received). */
+export interface NotificationInfo {
+  readonly code: number;
+  readonly subcode: number;
+  readonly codeName: string;
+  readonly subcodeName: string;
+  readonly data: Buffer;
+  /** RFC 8203/9003 shutdown communication, when the NOTIFICATION is Cease 2 or 4 and carries one. */
+  readonly communication?: string;
+}
 
 export function encodeNotification(
   code: number,
@@ -50,8 +61,9 @@ export function describeNotification(code: number, subcode: number, data: Buffer
     data[0]! > 0 &&
     data[0]! <= data.length - 1
   ) {
-    // RFC 9003 §2: a malformed communication is ignored, not an error; decoding replaces bad UTF-8.
-    return { ...info, communication: data.subarray(1, 1 + data[0]!).toString('utf8') };
+    // RFC 9003 §2: a malformed communication is ignored, not an error; decoding replaces bad UTF-8. The
+    // text is the peer's: control characters are escaped before anyone logs or prints it.
+    return { ...info, communication: printable(data.subarray(1, 1 + data[0]!).toString('utf8')) };
   }
   return info;
 }

@@ -1,10 +1,10 @@
 /**
  * OPEN (RFC 4271 §4.2) with RFC 9072 extended optional parameters. Only syntax is checked here; what the
- * values mean for this session (peer AS, hold time, identifier) is the FSM's decision (fsm/open-policy.ts).
+ * values mean for this session (peer AS, hold time, identifier) is the session's decision (fsm/open-policy.ts).
  */
 
+import { addressToBytes, bytesToAddress } from '@herald/inet';
 import { type Decoded, ErrorCode, fail, OpenSubcode, ok } from '../errors.ts';
-import { bytesToAddress } from '../prefix.ts';
 import {
   decodeCapabilities,
   emptyCapabilities,
@@ -31,7 +31,7 @@ export function encodeOpen(p: OpenParams): Buffer {
   w.u8(4);
   w.u16(p.asn > 0xffff ? AS_TRANS : p.asn);
   w.u16(p.holdTime);
-  for (const part of p.bgpIdentifier.split('.')) w.u8(Number(part));
+  for (const byte of addressToBytes(p.bgpIdentifier)) w.u8(byte);
   const caps = new Writer(64, false);
   encodeCapabilities(caps, p.capabilities);
   const capBytes = caps.view();

@@ -3,17 +3,18 @@
  * uses to pack many prefixes into one message.
  */
 import { BgpError, type Decoded, ErrorCode, fail, ok, UpdateSubcode } from '../errors.ts';
-import type { Afi, Prefix, ReceivedAttributes } from '../types.ts';
+import type { Afi } from '../types.ts';
 import {
   ATTRIBUTES,
   AttrFlag,
-  type AttributeParseState,
   AttrType,
-  mergeAs4Path,
-  writeAttribute,
+  missingMandatory,
+  newParseState,
+  receivedAttributes,
+  writeTableAttribute,
 } from './attributes.ts';
 import { type CodecContext, MessageType, type UpdateMessage } from './messages.ts';
-import { decodeNlri } from './nlri.ts';
+import { checkNlri, lazyRoutes, type NlriRun } from './nlri.ts';
 import { AFI_CODE, SAFI_UNICAST } from './route-refresh.ts';
 import { Writer } from './writer.ts';
 
@@ -34,12 +35,12 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): Decoded<UpdateMes
   if (attrStart + attrLength > body.length)
     return malformedList('total path attribute length overruns message');
 
-  const withdrawnV4 = decodeNlri(body.subarray(2, 2 + withdrawnLength), 'ipv4');
+  const withdrawnV4 = checkNlri(body.subarray(2, 2 + withdrawnLength), 'ipv4');
   if (withdrawnV4 instanceof BgpError) return { ok: false, error: withdrawnV4 };
-  const nlriV4 = decodeNlri(body.subarray(attrStart + attrLength), 'ipv4');
+  const nlriV4 = checkNlri(body.subarray(attrStart + attrLength), 'ipv4');
   if (nlriV4 instanceof BgpError) return { ok: false, error: nlriV4 };
 
-  const state: AttributeParseState = { ctx, unknown: [] };
+  const state = newParseState(ctx);
   const seen = new Set<number>();
   const discarded: { typeCode: number; error: BgpError }[] = [];
   let treatAsWithdraw: BgpError | undefined;
@@ -71,8 +72,10 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): Decoded<UpdateMes
       break;
     }
     const len = extended ? attrs.readUInt16BE(i + 2) : attrs[i + 2]!;
+    const handler = ATTRIBUTES.get(type);
     if (i + headLen + len > attrs.length) {
-      if (type === AttrType.MpReachNlri || type === AttrType.MpUnreachNlri) {
+      // An overrunning MP_REACH/MP_UNREACH (the session-reset attributes) hides NLRI: it cannot be withdrawn.
+      if (handler?.errorAction === 'session-reset') {
         return {
           ok: false,
           error: new BgpError(
@@ -95,10 +98,9 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): Decoded<UpdateMes
     const value = attrs.subarray(i + headLen, i + headLen + len);
     i += headLen + len;
 
-    const handler = ATTRIBUTES.get(type);
     if (seen.has(type)) {
       // RFC 7606 §3g: a repeated MP_REACH/MP_UNREACH is a session reset; other repeats are discarded.
-      if (type === AttrType.MpReachNlri || type === AttrType.MpUnreachNlri) {
+      if (handler?.errorAction === 'session-reset') {
         return malformedList(`duplicate attribute ${type}`);
       }
       discarded.push({
@@ -126,7 +128,9 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): Decoded<UpdateMes
           ),
         };
       }
-      state.unknown.push({ typeCode: type, flags, value: Buffer.from(value) });
+      // A view, not a copy: a large unknown attribute on every UPDATE must cost nothing beyond the message
+      // it arrived in (nothing keeps it; a caller that wants to keep it copies it).
+      state.unknown.push({ typeCode: type, flags, value });
       continue;
     }
     let error: BgpError | undefined;
@@ -154,10 +158,11 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): Decoded<UpdateMes
     }
   }
 
-  const announced: Prefix[] = [...nlriV4];
-  if (state.mpReach) announced.push(...state.mpReach.nlri);
-  const withdrawn: Prefix[] = [...withdrawnV4];
-  if (state.mpUnreach) withdrawn.push(...state.mpUnreach.withdrawn);
+  const runs = (...candidates: (NlriRun | undefined)[]) =>
+    candidates.filter((r): r is NlriRun => r !== undefined && r.bytes.length > 0);
+  const announcedNlri = runs(nlriV4, state.mpReach?.nlri);
+  const withdrawnNlri = runs(withdrawnV4, state.mpUnreach?.withdrawn);
+  const hasNlriV4 = nlriV4.bytes.length > 0;
 
   // End-of-RIB (RFC 4724 §2): an empty UPDATE for IPv4, or only an empty MP_UNREACH_NLRI for other families.
   let endOfRib: Afi | undefined;
@@ -165,8 +170,8 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): Decoded<UpdateMes
   else if (
     withdrawnLength === 0 &&
     attrs.length > 0 &&
-    announced.length === 0 &&
-    withdrawn.length === 0 &&
+    announcedNlri.length === 0 &&
+    withdrawnNlri.length === 0 &&
     seen.size === 1 &&
     state.mpUnreach?.afi !== undefined
   ) {
@@ -174,11 +179,8 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): Decoded<UpdateMes
   }
 
   // RFC 7606 §3d: missing well-known mandatory attributes, only checked when there is reachable NLRI.
-  if (!treatAsWithdraw && announced.length > 0) {
-    const missing: number[] = [];
-    if (state.origin === undefined) missing.push(AttrType.Origin);
-    if (state.asPath === undefined) missing.push(AttrType.AsPath);
-    if (nlriV4.length > 0 && state.nextHop === undefined) missing.push(AttrType.NextHop);
+  if (!treatAsWithdraw) {
+    const missing = missingMandatory(seen, { any: announcedNlri.length > 0, ipv4: hasNlriV4 });
     if (missing.length > 0) {
       treatAsWithdraw = new BgpError(
         ErrorCode.UpdateMessage,
@@ -189,26 +191,16 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): Decoded<UpdateMes
     }
   }
 
-  const attributes: ReceivedAttributes = {
-    origin: state.origin,
-    asPath: mergeAs4Path(state.asPath ?? [], state.as4Path),
-    nextHop: state.nextHop,
-    med: state.med,
-    localPref: state.localPref,
-    atomicAggregate: state.atomicAggregate,
-    aggregator: state.as4Aggregator ?? state.aggregator,
-    communities: state.communities,
-    largeCommunities: state.largeCommunities,
-    extendedCommunities: state.extendedCommunities,
-    unknown: state.unknown.length > 0 ? state.unknown : undefined,
-  };
+  const attributes = receivedAttributes(state);
   // IPv4 NLRI use NEXT_HOP even when the same UPDATE also carries MP_REACH for IPv6, so the MP next hop
   // travels separately and the FSM applies it to the MP_REACH prefixes only.
   const mp = state.mpReach;
-  return ok({
-    type: 'update',
-    withdrawn,
-    announced,
+  // Objects only when someone asks (nlri.ts: a flood must not be held as a million objects at once). The
+  // getters must survive: build on the lazy object rather than spreading it.
+  const update = Object.assign(lazyRoutes(announcedNlri, withdrawnNlri), {
+    type: 'update' as const,
+    announcedNlri,
+    withdrawnNlri,
     attributes,
     ...(mp?.afi
       ? { mpReach: { afi: mp.afi, nextHop: mp.nextHop, nextHopLinkLocal: mp.nextHopLinkLocal } }
@@ -217,6 +209,7 @@ export function decodeUpdate(body: Buffer, ctx: CodecContext): Decoded<UpdateMes
     ...(treatAsWithdraw ? { treatAsWithdraw } : {}),
     discardedAttributes: discarded,
   });
+  return ok<UpdateMessage>(update);
 }
 
 // ---------------------------------------------------------------- building (outgoing)
@@ -270,7 +263,7 @@ export function buildMpAnnounce(
   value.u16(AFI_CODE[afi]).u8(SAFI_UNICAST).u8(nextHop.length).bytes(nextHop).u8(0);
   for (const p of nlri) value.bytes(p);
   const mp = new Writer(value.length + 4, false);
-  writeAttribute(mp, AttrFlag.Optional, AttrType.MpReachNlri, value.view());
+  writeTableAttribute(mp, AttrType.MpReachNlri, value.view());
   const w = new Writer(mpAnnounceOverhead(below, above, nextHop) + nlriBytes);
   w.u16(0)
     .u16(below.length + mp.length + above.length)
@@ -290,7 +283,7 @@ export function buildMpWithdraw(afi: Afi, nlri: readonly Buffer[], nlriBytes: nu
   value.u16(AFI_CODE[afi]).u8(SAFI_UNICAST);
   for (const p of nlri) value.bytes(p);
   const mp = new Writer(value.length + 4, false);
-  writeAttribute(mp, AttrFlag.Optional, AttrType.MpUnreachNlri, value.view());
+  writeTableAttribute(mp, AttrType.MpUnreachNlri, value.view());
   const w = new Writer(mpWithdrawOverhead() + nlriBytes);
   w.u16(0).u16(mp.length).bytes(mp.view());
   return w.finishMessage(MessageType.Update);
