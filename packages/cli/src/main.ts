@@ -3,6 +3,8 @@
 import { Command } from 'commander';
 import { registerBgpCommands } from './bgp/command.ts';
 import { registerConfigCommands } from './config/command.ts';
+import { registerDoctorCommand } from './doctor/command.ts';
+import { registerMigrateCommands } from './migrate/command.ts';
 import { registerStatusCommand } from './status/command.ts';
 import { version } from './version.ts';
 
@@ -22,7 +24,10 @@ Examples:
     --prefix 198.51.100.10/32 --next-hop 203.0.113.11
 
   # Sessions and announced prefixes of every speaker in the cluster
-  heraldctl status --kubeconfig ~/.kube/config`,
+  heraldctl status --kubeconfig ~/.kube/config
+
+  # Is Herald healthy in this cluster, and if not, why (a fix for every problem)
+  heraldctl doctor`,
   )
   // Usage errors exit 2 (bad option, missing argument); commands choose 0/1 for their own outcome.
   .exitOverride((err) => {
@@ -32,6 +37,8 @@ Examples:
 
 registerBgpCommands(program);
 registerConfigCommands(program);
+registerDoctorCommand(program);
+registerMigrateCommands(program);
 registerStatusCommand(program);
 
 await program.parseAsync(process.argv);

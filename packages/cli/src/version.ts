@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { packageVersion } from '@herald/kube/process';
 
 /** The version from this package's package.json, so `--version` never drifts from the release. */
-export const version: string = (
-  JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string }
-).version;
+export const version: string = packageVersion(new URL('../package.json', import.meta.url));

@@ -1,11 +1,10 @@
 // @herald/controller: the pure allocator and the pieces of herald-controller, for tests and benchmarks.
 export * from './allocator/index.ts';
-export { Controller, type ControllerOptions, FIELD_MANAGER } from './controller.ts';
-export { EventRecorder, REPORTING_CONTROLLER, TokenBuckets } from './events.ts';
-export { PooledKubeConfig } from './kubeconfig.ts';
+export { ConfigHandler, type ConfigHandlerDeps } from './config-handler.ts';
+export { Controller, type ControllerOptions, FIELD_MANAGER, REPORTING_CONTROLLER } from './controller.ts';
 export { decideLease, type LeaseAction, type LeaseRecord, observe } from './leader/lease.ts';
 export { type ControllerMetrics, createMetrics } from './metrics.ts';
 export { buildProgram, optionsFrom, parseDurationMs } from './options.ts';
-export { WorkQueue } from './queue.ts';
-export { Reconciler, reasons, restoreOrder } from './reconciler.ts';
+export { allocatedReasons, Reconciler, reasons, restoreOrder } from './reconciler.ts';
 export * from './service.ts';
+export { buildControllerStatus, type ControllerStatusDocument } from './status.ts';

@@ -1,39 +1,43 @@
 #!/usr/bin/env node
 // herald-controller: parse flags, start the health server, run the controller until SIGTERM/SIGINT.
 
-import { readFileSync } from 'node:fs';
-import pino from 'pino';
+import { checkServingFlags, KubeClient, loadKubeConnection, startServing } from '@herald/kube';
+import { createLogger, exitOnSignals, logUnhandledRejections, packageVersion } from '@herald/kube/process';
 import { Controller } from './controller.ts';
-import { startHealthServer } from './health.ts';
-import { PooledKubeConfig } from './kubeconfig.ts';
 import { createMetrics } from './metrics.ts';
 import { buildProgram, optionsFrom } from './options.ts';
 
-const pkg = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
-  version: string;
-};
-const program = buildProgram(pkg.version);
+const version = packageVersion(new URL('../package.json', import.meta.url));
+const program = buildProgram(version);
 program.parse();
 function parseOptions(): ReturnType<typeof optionsFrom> {
   try {
-    return optionsFrom(program);
+    const o = optionsFrom(program);
+    checkServingFlags(o.serving);
+    return o;
   } catch (e) {
     return program.error(`error: ${(e as Error).message}`, { exitCode: 2 });
   }
 }
 const options = parseOptions();
 
-const log = pino({
+const log = createLogger({
   level: options.logLevel,
   base: { component: 'herald-controller', identity: options.identity },
 });
-const kc = new PooledKubeConfig(); // one connection pool for all API calls (see kubeconfig.ts)
-if (options.kubeconfig !== undefined) kc.loadFromFile(options.kubeconfig);
-else kc.loadFromCluster();
-
 const metrics = createMetrics();
+function connect(): KubeClient {
+  try {
+    // One connection pool for every API call: lists, watches, status patches, Events, Lease and token reviews.
+    return new KubeClient(loadKubeConnection(options.kubeconfig), { userAgent: 'herald-controller' });
+  } catch (e) {
+    log.fatal({ err: e instanceof Error ? e.message : String(e) }, 'no usable kubeconfig');
+    process.exit(1);
+  }
+}
+const kube = connect();
 const controller = new Controller({
-  kubeConfig: kc,
+  kube,
   namespace: options.namespace,
   configMapName: options.configMap,
   loadBalancerClass: options.loadBalancerClass,
@@ -53,35 +57,34 @@ const controller = new Controller({
   },
 });
 
-const server = await startHealthServer(options.metricsAddress, metrics.registry, controller);
-const bound = server.address();
+const serving = await startServing({
+  flags: options.serving,
+  resource: 'controllers',
+  kube,
+  handlers: {
+    metrics: metrics.registry,
+    ready: () => controller.ready,
+    status: () => controller.status(version),
+  },
+  onRefused: (path, status) => metrics.httpRefused.inc({ path, code: String(status) }),
+});
+const bound = serving.metrics.address();
 log.info(
   { options: { ...options }, port: typeof bound === 'object' && bound !== null ? bound.port : undefined },
-  'health server listening',
+  'metrics server listening',
 );
 
-let shuttingDown = false;
-const shutdown = (signal: string): void => {
-  if (shuttingDown) return;
-  shuttingDown = true;
-  log.info({ signal }, 'shutting down');
-  const hardStop = setTimeout(() => process.exit(1), 10_000);
-  hardStop.unref();
-  controller
-    .stop()
-    .then(() => new Promise<void>((resolve) => server.close(() => resolve())))
-    .then(() => {
-      log.info('stopped');
-      process.exit(0);
-    })
-    .catch((e: unknown) => {
-      log.error({ err: String(e) }, 'error during shutdown');
-      process.exit(1);
-    });
-};
-process.on('SIGTERM', () => shutdown('SIGTERM'));
-process.on('SIGINT', () => shutdown('SIGINT'));
-process.on('unhandledRejection', (e) => log.error({ err: String(e) }, 'unhandled rejection'));
+exitOnSignals({
+  log,
+  hardStopMs: 10_000,
+  shutdown: async () => {
+    log.info('shutting down');
+    await controller.stop();
+    await serving.close();
+    log.info('stopped');
+  },
+});
+logUnhandledRejections(log);
 
 controller.start().catch((e: unknown) => {
   log.fatal({ err: String(e) }, 'could not start');

@@ -16,6 +16,7 @@ export interface ControllerMetrics {
   readonly apiErrors: Counter<'verb' | 'resource'>;
   readonly leader: Gauge;
   readonly eventsDropped: Counter<'reason'>;
+  readonly httpRefused: Counter<'path' | 'code'>;
 }
 
 export function createMetrics(): ControllerMetrics {
@@ -90,6 +91,12 @@ export function createMetrics(): ControllerMetrics {
       name: 'herald_events_dropped_total',
       help: 'Events not written because the per-object rate limit was exceeded.',
       labelNames: ['reason'],
+      registers: r,
+    }),
+    httpRefused: new Counter({
+      name: 'herald_http_requests_refused_total',
+      help: 'Requests to /metrics or /status refused: 401 no or bad token, 403 not authorized, 503 authorization unavailable.',
+      labelNames: ['path', 'code'],
       registers: r,
     }),
   };

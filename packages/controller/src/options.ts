@@ -1,6 +1,8 @@
 // Command line: flags with environment fallbacks. The Helm chart passes exactly these flags.
 
 import { hostname } from 'node:os';
+import { addServingOptions, type ServingFlags, servingFlags } from '@herald/kube';
+import { logLevels } from '@herald/kube/process';
 import { Command, Option } from 'commander';
 
 export interface Options {
@@ -8,7 +10,7 @@ export interface Options {
   readonly namespace: string;
   readonly configMap: string;
   readonly loadBalancerClass: string | undefined;
-  readonly metricsAddress: string;
+  readonly serving: ServingFlags;
   readonly logLevel: string;
   readonly leaderElect: boolean;
   readonly leaseName: string;
@@ -34,8 +36,6 @@ export function parseDurationMs(text: string): number | null {
   return text.length > 0 && matched === text.length ? total : null;
 }
 
-const LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace'];
-
 export function buildProgram(version: string, env: NodeJS.ProcessEnv = process.env): Command {
   const duration = (flag: string) => (value: string) => {
     const ms = parseDurationMs(value);
@@ -43,7 +43,7 @@ export function buildProgram(version: string, env: NodeJS.ProcessEnv = process.e
       throw new Error(`${flag} "${value}" is not a positive duration like 15s or 500ms`);
     return ms;
   };
-  return new Command('herald-controller')
+  const command = new Command('herald-controller')
     .description(
       'Assigns external IPs to type: LoadBalancer Services from the address pools in the Herald ConfigMap and writes status.loadBalancer.ingress.',
     )
@@ -71,14 +71,9 @@ export function buildProgram(version: string, env: NodeJS.ProcessEnv = process.e
       ).env('HERALD_LOAD_BALANCER_CLASS'),
     )
     .addOption(
-      new Option('--metrics-address <host:port>', 'serves /healthz, /readyz and /metrics')
-        .env('HERALD_METRICS_ADDRESS')
-        .default('0.0.0.0:7472'),
-    )
-    .addOption(
       new Option('--log-level <level>', 'pino log level')
         .env('HERALD_LOG_LEVEL')
-        .choices(LEVELS)
+        .choices(logLevels)
         .default('info'),
     )
     .option('--leader-elect', 'elect a leader through a coordination.k8s.io/v1 Lease (default)', true)
@@ -113,11 +108,23 @@ Examples:
   herald-controller --namespace herald-system --config-map herald-config
 
   # from a workstation against a test cluster, no leader election, verbose
-  herald-controller --kubeconfig ~/.kube/config --no-leader-elect --log-level debug --metrics-address 127.0.0.1:7472
+  herald-controller --kubeconfig ~/.kube/config --no-leader-elect --log-level debug \
+    --metrics-address 127.0.0.1:7472 --metrics-auth none --health-address ''
 
   # only Services with spec.loadBalancerClass: herald.dev/bgp
   herald-controller --load-balancer-class herald.dev/bgp`,
     );
+  return addServingOptions(
+    command,
+    {
+      metricsAddress: '0.0.0.0:7472',
+      // In its own Pod network: the kubelet probes the Pod's address, so not loopback.
+      healthAddress: '0.0.0.0:7474',
+      name: 'herald-controller',
+      paths: '/metrics and /status',
+    },
+    env,
+  );
 }
 
 export function optionsFrom(program: Command): Options {
@@ -126,7 +133,6 @@ export function optionsFrom(program: Command): Options {
     namespace: string;
     configMap: string;
     loadBalancerClass?: string;
-    metricsAddress: string;
     logLevel: string;
     leaderElect: boolean;
     leaseName: string;
@@ -144,7 +150,7 @@ export function optionsFrom(program: Command): Options {
     namespace: o.namespace,
     configMap: o.configMap,
     loadBalancerClass: o.loadBalancerClass === '' ? undefined : o.loadBalancerClass,
-    metricsAddress: o.metricsAddress,
+    serving: servingFlags(program.opts()),
     logLevel: o.logLevel,
     leaderElect: o.leaderElect,
     leaseName: o.leaseName,

@@ -1,6 +1,14 @@
 import type { V1Service } from '@kubernetes/client-node';
 import { restoreOrder } from './reconciler.ts';
-import { isHandled, poolAnnotation, requestFor, selectorKey, sharingFor, statusPatchFor } from './service.ts';
+import {
+  ingressFor,
+  isHandled,
+  poolAnnotation,
+  requestFor,
+  selectorKey,
+  sharingFor,
+  statusPatchFor,
+} from './service.ts';
 
 const svc = (
   extra: {
@@ -40,7 +48,7 @@ describe('requestFor', () => {
       ips: ['198.51.100.1', '2001:db8:100::1'],
       pool: 'p',
       policy: 'RequireDualStack',
-      families: ['IPv4', 'IPv6'],
+      families: ['ipv4', 'ipv6'],
       namespace: 'ns',
       namespaceLabels: { env: 'prod' },
       sharing: null,
@@ -86,23 +94,126 @@ describe('sharingFor', () => {
 });
 
 describe('statusPatchFor', () => {
-  it('is null when status and annotation already match (idempotent reconcile writes nothing)', () => {
+  const now = new Date('2026-12-01T10:00:00.900Z');
+  const allocated = {
+    type: 'herald.dev/AddressAllocated',
+    status: 'True',
+    reason: 'Allocated',
+    message: 'Assigned 198.51.100.1 from pool "p"',
+  } as const;
+
+  it('is null when status, annotation and conditions already match (idempotent reconcile writes nothing)', () => {
     const s = svc({
       annotations: { 'herald.dev/ip-allocated-from-pool': 'p' },
-      status: { loadBalancer: { ingress: [{ ip: '198.51.100.1', ipMode: 'VIP' }] } },
+      status: {
+        loadBalancer: { ingress: [{ ip: '198.51.100.1', ipMode: 'VIP' }] },
+        conditions: [
+          { ...allocated, observedGeneration: 2, lastTransitionTime: new Date('2026-11-30T00:00:00Z') },
+        ],
+      },
     });
-    expect(statusPatchFor(s, ['198.51.100.1'], 'p')).toBeNull();
+    s.metadata!.generation = 2;
+    const desired = {
+      ingress: [{ ip: '198.51.100.1', ipMode: 'VIP' }],
+      pool: 'p',
+      conditions: [allocated],
+    } as const;
+    expect(statusPatchFor(s, desired, now)).toBeNull();
+    // A different ipMode is a change of its own.
+    expect(
+      statusPatchFor(s, { ...desired, ingress: [{ ip: '198.51.100.1', ipMode: 'Proxy' }] }, now),
+    ).toEqual({
+      metadata: { resourceVersion: '7' },
+      status: { loadBalancer: { ingress: [{ ip: '198.51.100.1', ipMode: 'Proxy' }] } },
+    });
   });
 
-  it('is conditional on the resourceVersion it was computed from, and clears with null', () => {
-    const s = svc({ status: { loadBalancer: { ingress: [{ ip: '198.51.100.1' }] } } });
-    expect(statusPatchFor(s, ['198.51.100.2'], 'p')).toEqual({
+  it('is conditional on the resourceVersion, clears with null and deletes only our own conditions', () => {
+    const s = svc({
+      status: {
+        loadBalancer: { ingress: [{ ip: '198.51.100.1' }] },
+        conditions: [
+          { ...allocated, lastTransitionTime: new Date('2026-11-30T00:00:00Z') },
+          {
+            type: 'example.com/Other',
+            status: 'True',
+            reason: 'X',
+            message: '',
+            lastTransitionTime: new Date(),
+          },
+        ],
+      },
+    });
+    expect(
+      statusPatchFor(s, { ingress: [{ ip: '198.51.100.2', ipMode: 'VIP' }], pool: 'p', conditions: [] }, now),
+    ).toEqual({
       metadata: { resourceVersion: '7', annotations: { 'herald.dev/ip-allocated-from-pool': 'p' } },
-      status: { loadBalancer: { ingress: [{ ip: '198.51.100.2' }] } },
+      status: {
+        loadBalancer: { ingress: [{ ip: '198.51.100.2', ipMode: 'VIP' }] },
+        conditions: [{ type: 'herald.dev/AddressAllocated', $patch: 'delete' }],
+      },
     });
-    expect(statusPatchFor(s, [], undefined)?.metadata.annotations).toEqual({
-      'herald.dev/ip-allocated-from-pool': null,
+  });
+
+  it('keeps lastTransitionTime while the status stays, sets it (whole seconds) when the status changes', () => {
+    const since = new Date('2026-11-30T00:00:00Z');
+    const s = svc({ status: { conditions: [{ ...allocated, lastTransitionTime: since }] } });
+    const same = statusPatchFor(
+      s,
+      { ingress: [], pool: undefined, conditions: [{ ...allocated, message: 'm' }] },
+      now,
+    );
+    expect(same?.status.conditions).toEqual([
+      { ...allocated, message: 'm', lastTransitionTime: '2026-11-30T00:00:00Z' },
+    ]);
+    const flipped = statusPatchFor(
+      s,
+      {
+        ingress: [],
+        pool: undefined,
+        conditions: [{ ...allocated, status: 'False', reason: 'PoolExhausted' }],
+      },
+      now,
+    );
+    expect(flipped?.status.conditions?.[0]).toMatchObject({
+      status: 'False',
+      lastTransitionTime: '2026-12-01T10:00:00Z',
     });
+  });
+
+  it('caps a condition message at the 32768 bytes of metav1', () => {
+    const long = 'é'.repeat(20_000);
+    const patch = statusPatchFor(
+      svc({}),
+      { ingress: [], pool: undefined, conditions: [{ ...allocated, message: long }] },
+      now,
+    );
+    const c = patch?.status.conditions?.[0] as { message: string };
+    expect(Buffer.byteLength(c.message)).toBeLessThanOrEqual(32768);
+    expect(c.message.endsWith('...')).toBe(true);
+  });
+});
+
+describe('ingressFor', () => {
+  it('VIP unless the Service asks for Proxy; an invalid value keeps the shown mode', () => {
+    const shown = { loadBalancer: { ingress: [{ ip: '198.51.100.1', ipMode: 'Proxy' }] } };
+    expect(ingressFor(svc({}), ['198.51.100.1'])).toEqual([{ ip: '198.51.100.1', ipMode: 'VIP' }]);
+    expect(ingressFor(svc({ annotations: { 'herald.dev/ip-mode': 'Proxy' } }), ['198.51.100.1'])).toEqual([
+      { ip: '198.51.100.1', ipMode: 'Proxy' },
+    ]);
+    expect(
+      ingressFor(svc({ annotations: { 'herald.dev/ip-mode': 'bogus' }, status: shown }), [
+        '198.51.100.1',
+        '2001:db8:100::1',
+      ]),
+    ).toEqual([
+      { ip: '198.51.100.1', ipMode: 'Proxy' },
+      { ip: '2001:db8:100::1', ipMode: 'VIP' },
+    ]);
+    // Removing the annotation goes back to VIP.
+    expect(ingressFor(svc({ status: shown }), ['198.51.100.1'])).toEqual([
+      { ip: '198.51.100.1', ipMode: 'VIP' },
+    ]);
   });
 });
 
@@ -111,14 +222,14 @@ describe('poolAnnotation and restoreOrder', () => {
     expect(
       poolAnnotation({
         ips: [
-          { family: 'IPv4', address: 'a', value: 1n, pool: 'p' },
-          { family: 'IPv6', address: 'b', value: 2n, pool: 'p' },
+          { family: 'ipv4', address: 'a', value: 1n, pool: 'p' },
+          { family: 'ipv6', address: 'b', value: 2n, pool: 'p' },
         ],
         sharing: null,
       }),
     ).toBe('p');
     expect(
-      poolAnnotation({ ips: [{ family: 'IPv4', address: 'a', value: 1n, pool: null }], sharing: null }),
+      poolAnnotation({ ips: [{ family: 'ipv4', address: 'a', value: 1n, pool: null }], sharing: null }),
     ).toBeUndefined();
   });
 

@@ -27,7 +27,25 @@ const full: V1Service = {
     clusterIP: '10.0.0.1',
     ports: [{ name: 'http', port: 80, protocol: 'TCP', targetPort: 8080, nodePort: 30080 }],
   },
-  status: { loadBalancer: { ingress: [{ ip: '198.51.100.7', ipMode: 'VIP' }] } },
+  status: {
+    loadBalancer: { ingress: [{ ip: '198.51.100.7', ipMode: 'Proxy' }] },
+    conditions: [
+      {
+        type: 'herald.dev/AddressAllocated',
+        status: 'True',
+        reason: 'Allocated',
+        message: 'm',
+        lastTransitionTime: new Date(0),
+      },
+      {
+        type: 'example.com/Other',
+        status: 'True',
+        reason: 'X',
+        message: 'n',
+        lastTransitionTime: new Date(0),
+      },
+    ],
+  },
 };
 
 test('slimService keeps what reconcile reads and drops the rest', () => {
@@ -46,6 +64,9 @@ test('slimService keeps what reconcile reads and drops the rest', () => {
   expect(slim.metadata?.creationTimestamp).toEqual(full.metadata?.creationTimestamp);
   expect(slim.metadata?.resourceVersion).toBe('42');
   expect(slim.metadata?.uid).toBe('u-1');
+  // What the status patch compares against: ipMode and our own conditions (others' are never written by us).
+  expect(slim.status?.loadBalancer?.ingress).toEqual([{ ip: '198.51.100.7', ipMode: 'Proxy' }]);
+  expect(slim.status?.conditions?.map((c) => c.type)).toEqual(['herald.dev/AddressAllocated']);
 });
 
 test('slimNamespace keeps name and labels', () => {

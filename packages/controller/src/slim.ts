@@ -1,11 +1,12 @@
 // What the controller keeps of each cached object: only the fields reconcile, restore, sharing and Events
-// read. client-node's ListWatch stores whatever the list and the watch hand it, so both are wrapped to slim
-// objects before they reach the cache: 10,000+ full Services (managedFields, last-applied-configuration,
-// clusterIPs, ...) otherwise cost hundreds of MB. The speaker does the same in packages/speaker/src/kube/slim.ts
-// for its own field set (the two sets differ, so nothing is shared).
+// read. The informers' transform (see informers.ts) applies these before an object reaches the cache:
+// 10,000+ full Services (managedFields, last-applied-configuration, clusterIPs, ...) otherwise cost hundreds of
+// MB. The speaker does the same in packages/speaker/src/kube/slim.ts for its own field set (the two sets
+// differ, so nothing is shared).
 
-import { type KubernetesObject, type V1Namespace, type V1Service, Watch } from '@kubernetes/client-node';
+import type { V1Namespace, V1Service } from '@kubernetes/client-node';
 
+/** The prefix of our annotations and of our condition types. */
 const HERALD_ANNOTATION_PREFIX = 'herald.dev/';
 
 function heraldAnnotations(all: Record<string, string> | undefined): Record<string, string> | undefined {
@@ -20,8 +21,9 @@ function heraldAnnotations(all: Record<string, string> | undefined): Record<stri
 }
 
 /**
- * metadata: identity, resourceVersion (conditional patches), creationTimestamp (restore order), labels
- * (serviceSelectors), herald.dev/* annotations. spec: what allocation and sharing read. status: ingress IPs.
+ * metadata: identity, resourceVersion (conditional patches), generation (observedGeneration), creationTimestamp
+ * (restore order), labels (serviceSelectors), herald.dev/* annotations. spec: what allocation and sharing read.
+ * status: ingress IPs with their ipMode, and the herald.dev/* conditions (the only ones the controller writes).
  */
 export function slimService(s: V1Service): V1Service {
   const m = s.metadata;
@@ -32,6 +34,7 @@ export function slimService(s: V1Service): V1Service {
       namespace: m?.namespace,
       uid: m?.uid,
       resourceVersion: m?.resourceVersion,
+      generation: m?.generation,
       creationTimestamp: m?.creationTimestamp,
       labels: m?.labels,
       annotations: heraldAnnotations(m?.annotations),
@@ -43,11 +46,15 @@ export function slimService(s: V1Service): V1Service {
       ipFamilies: spec?.ipFamilies,
       ipFamilyPolicy: spec?.ipFamilyPolicy,
       externalTrafficPolicy: spec?.externalTrafficPolicy,
+      publishNotReadyAddresses: spec?.publishNotReadyAddresses,
       selector: spec?.selector,
       ports: spec?.ports?.map((p) => ({ port: p.port, protocol: p.protocol })),
     },
     status: {
-      loadBalancer: { ingress: s.status?.loadBalancer?.ingress?.map((i) => ({ ip: i.ip })) },
+      loadBalancer: {
+        ingress: s.status?.loadBalancer?.ingress?.map((i) => ({ ip: i.ip, ipMode: i.ipMode })),
+      },
+      conditions: s.status?.conditions?.filter((c) => c.type.startsWith(HERALD_ANNOTATION_PREFIX)),
     },
   };
 }
@@ -56,35 +63,4 @@ export function slimService(s: V1Service): V1Service {
 export function slimNamespace(n: V1Namespace): V1Namespace {
   const m = n.metadata;
   return { metadata: { name: m?.name, uid: m?.uid, resourceVersion: m?.resourceVersion, labels: m?.labels } };
-}
-
-/**
- * A Watch whose ADDED/MODIFIED/DELETED objects are slimmed before ListWatch sees them. BOOKMARK and ERROR
- * objects pass through untouched (ListWatch reads their resourceVersion / Status).
- */
-export class SlimmingWatch<T extends KubernetesObject> extends Watch {
-  readonly #slim: (obj: T) => T;
-
-  constructor(base: ConstructorParameters<typeof Watch>[0], slim: (obj: T) => T) {
-    super(base);
-    this.#slim = slim;
-  }
-
-  override watch(
-    path: string,
-    queryParams: Record<string, string | number | boolean | undefined>,
-    callback: (phase: string, apiObj: unknown, watchObj?: unknown) => void,
-    done: (err: unknown) => void,
-  ): Promise<AbortController> {
-    return super.watch(
-      path,
-      queryParams,
-      (phase, obj, watchObj) => {
-        const slimmed =
-          phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED' ? this.#slim(obj as T) : obj;
-        callback(phase, slimmed, watchObj);
-      },
-      done,
-    );
-  }
 }

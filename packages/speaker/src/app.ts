@@ -1,33 +1,41 @@
 // Wiring: informers → runtime → BGP sessions, plus the HTTP endpoints, Events and signal handling.
 // Everything decided here is in the pure modules; this file only connects them to the world.
-import type { Server } from 'node:http';
+import { type BfdIsolation, BfdService, type BfdStateChange, diagnosticName } from '@herald/bfd';
+import { referencedSecrets } from '@herald/config';
 import {
-  CoreV1Api,
-  DiscoveryV1Api,
-  KubeConfig,
-  type V1ConfigMap,
-  type V1EndpointSlice,
-  type V1Node,
-  type V1Service,
-  Watch,
-} from '@kubernetes/client-node';
-import { type Logger, pino } from 'pino';
+  configMapReflector,
+  EventRecorder,
+  KubeClient,
+  loadKubeConnection,
+  Reflector,
+  type ReflectorStatus,
+  type Serving,
+  type ServingFlags,
+  startServing,
+} from '@herald/kube';
+import { createLogger, type Logger } from '@herald/kube/process';
+import { nativeSupport, openUdpSocket } from '@herald/native';
+import type { V1ConfigMap, V1EndpointSlice, V1Node, V1Service } from '@kubernetes/client-node';
 import { nodeIneligibility, serviceKey } from './announce/decide.ts';
 import type { SelectorMatcher } from './announce/model.ts';
 import { loadSpeakerConfig, type ParseResult } from './config-load.ts';
 import type { PeerSettings } from './config-view.ts';
-import { ServiceEventWriter } from './kube/events.ts';
-import { Reflector, type ReflectorStatus } from './kube/reflector.ts';
+import { PeerSecrets } from './kube/secrets.ts';
 import { slimEndpointSlice, slimService } from './kube/slim.ts';
+import { L2Announcer, type L2Settings } from './l2/announcer.ts';
+import { watchAllNodes } from './l2/node-watch.ts';
 import { AnnouncementEventThrottle } from './observe/announce-events.ts';
-import { startHttpServer } from './observe/http.ts';
 import { SpeakerMetrics } from './observe/metrics.ts';
 import { reasons } from './observe/reasons.ts';
 import { buildStatus } from './observe/status.ts';
 import { SpeakerRuntime } from './runtime.ts';
+import type { BfdPeerStatus } from './sessions/bfd-coupling.ts';
 import { BgpSessionDriver } from './sessions/bgp-driver.ts';
 import type { ShutdownMode } from './sessions/port.ts';
 import { version } from './version.ts';
+
+/** reportingComponent of the speaker's Events. */
+export const REPORTING_CONTROLLER = 'herald.dev/speaker';
 
 export interface SpeakerOptions {
   readonly nodeName: string;
@@ -37,55 +45,110 @@ export interface SpeakerOptions {
   readonly configMap: string;
   readonly configKey: string;
   readonly loadBalancerClass?: string;
-  readonly metricsAddress: string;
+  /** --metrics-address, --health-address, --metrics-auth, TLS files and the authorization attribute. */
+  readonly serving: ServingFlags;
   readonly logLevel: string;
   readonly shutdownMode: ShutdownMode;
-  readonly bgpListenAddress?: string;
+  /** Addresses for passive peers; undefined = the node addresses passive peers peer from. */
+  readonly bgpListenAddresses?: readonly string[];
   readonly bgpListenPort: number;
+  /** Where BFD runs: a worker thread (default), or `inline` on the main thread (measurements only). */
+  readonly bfdIsolation?: BfdIsolation;
   readonly parseConfig: (text: string) => ParseResult;
   readonly matchSelector: SelectorMatcher;
   /** Cooldown between announcement Events for one Service. */
   readonly eventCooldownMs?: number;
+  /** Layer-2 mode (runs only when the config has l2Advertisements that select this node). */
+  readonly l2: L2Settings;
 }
 
 export interface RunningSpeaker {
   readonly log: Logger;
-  readonly http: Server;
+  readonly http: Serving;
   /** Stops per the shutdown mode (or the mode given) and releases everything. */
   shutdown(mode?: ShutdownMode): Promise<void>;
+  /** How long a shutdown may spend draining routes (RFC 8326) before the sessions close, in ms. */
+  drainBudgetMs(): number;
 }
 
 export async function startSpeaker(o: SpeakerOptions): Promise<RunningSpeaker> {
-  const log = pino({ level: o.logLevel, base: { component: 'herald-speaker', node: o.nodeName } });
-  const kc = new KubeConfig();
-  if (o.kubeconfig) kc.loadFromFile(o.kubeconfig);
-  else kc.loadFromCluster();
-  const core = kc.makeApiClient(CoreV1Api);
-  const discovery = kc.makeApiClient(DiscoveryV1Api);
-  const watch = new Watch(kc);
+  const log = createLogger({ level: o.logLevel, base: { component: 'herald-speaker', node: o.nodeName } });
+  // One connection pool for lists, watches and Events.
+  const kube = new KubeClient(loadKubeConnection(o.kubeconfig), { userAgent: 'herald-speaker' });
   const metrics = new SpeakerMetrics(o.nodeName);
 
-  const events = new ServiceEventWriter(core, o.nodeName, log, (reason, ok) => {
-    if (ok) metrics.eventsEmitted.inc({ reason });
-    else metrics.eventErrors.inc();
+  const events = new EventRecorder({
+    api: kube,
+    component: 'herald-speaker',
+    host: o.nodeName,
+    reportingController: REPORTING_CONTROLLER,
+    reportingInstance: o.nodeName,
+    log,
+    onWritten: (reason) => metrics.eventsEmitted.inc({ reason }),
+    onFailed: () => metrics.eventErrors.inc(),
   });
   const uidOf = new Map<string, string | undefined>();
   const throttle = new AnnouncementEventThrottle((key, state) => {
     const [namespace = '', name = ''] = key.split('/');
-    events.emit(
-      { namespace, name, uid: uidOf.get(key) },
+    events.record(
+      { kind: 'Service', namespace, name, uid: uidOf.get(key) },
       'Normal',
       state.announcing ? reasons.announcementStarted : reasons.announcementStopped,
       state.detail,
     );
   }, o.eventCooldownMs ?? 30_000);
 
+  // TCP-MD5, GTSM, TTL and interface binding need the native socket layer; without it a config asking for
+  // them is rejected with this reason (never applied without them).
+  const native = nativeSupport();
+  if (!native.ok) log.warn({ reason: native.reason }, 'native socket support unavailable');
+  let nodeUid: string | undefined;
+  // Events about this node's sessions (BFD, passwords) go on its Node object.
+  const nodeTarget = () => ({ kind: 'Node', namespace: '', name: o.nodeName, uid: nodeUid });
+  // BFD state changes become Events on this Node (kubectl describe node shows them).
+  const bfdEvent = (peer: string, change: BfdStateChange, status: BfdPeerStatus | undefined) => {
+    const target = nodeTarget();
+    const who = `peer ${peer}${status ? ` (${status.peerAddress})` : ''}`;
+    if (change.to === 'Up') {
+      events.record(target, 'Normal', reasons.bfdSessionUp, `BFD session with ${who} is Up`);
+    } else if (change.from === 'Up' && change.to === 'Down' && change.peerAdminDown) {
+      events.record(
+        target,
+        'Normal',
+        reasons.bfdSessionDown,
+        `BFD session with ${who} went Down: the router took it AdminDown; the BGP session stays (RFC 5882 §3.2)`,
+      );
+    } else if (change.from === 'Up' && change.to === 'Down') {
+      events.record(
+        target,
+        'Warning',
+        reasons.bfdSessionDown,
+        `BFD session with ${who} went Down (${diagnosticName(change.diagnostic)}): BGP session closed with Cease/BFD Down`,
+      );
+    }
+  };
   const driver = new BgpSessionDriver({
     nodeName: o.nodeName,
-    listenAddress: o.bgpListenAddress,
+    listenAddresses: o.bgpListenAddresses,
     listenPort: o.bgpListenPort,
     logger: log.child({ subsystem: 'bgp' }),
+    onConnectionRejected: (reason) => metrics.connectionsRejected.inc({ reason }),
+    onPrefixLimit: (peer, family, action) => metrics.prefixLimitReached.inc({ peer, family, action }),
+    bfd: {
+      onChange: bfdEvent,
+      ...(o.bfdIsolation === 'inline'
+        ? { start: () => new BfdService({ isolation: 'inline', udp: { openUdpSocket } }) }
+        : {}),
+    },
+    onPasswordEvent: (e) =>
+      events.record(
+        nodeTarget(),
+        e.type === 'unavailable' ? 'Warning' : 'Normal',
+        e.type === 'unavailable' ? reasons.peerPasswordUnavailable : reasons.peerPasswordChanged,
+        e.message,
+      ),
   });
+  metrics.setBfdSource(() => driver.bfdMetrics());
 
   // The runtime needs the reflectors' stores and the reflectors notify the runtime: create the runtime with
   // late-bound store accessors.
@@ -93,8 +156,49 @@ export async function startSpeaker(o: SpeakerOptions): Promise<RunningSpeaker> {
   let slices!: Reflector<V1EndpointSlice>;
   let nodes!: Reflector<V1Node>;
   let configMaps!: Reflector<V1ConfigMap>;
+  type AnyReflector = ReflectorStatus & { start(): void; stop(): void };
   const nodeKey = `/${o.nodeName}`;
   const configKey = `${o.namespace}/${o.configMap}`;
+
+  const l2 = new L2Announcer({
+    nodeName: o.nodeName,
+    loadBalancerClass: o.loadBalancerClass,
+    match: o.matchSelector,
+    settings: o.l2,
+    log: log.child({ subsystem: 'l2' }),
+    metrics,
+    services: () => services.values(),
+    slices: () => slices.values(),
+    watchNodes: (onChange) =>
+      watchAllNodes(
+        {
+          kube,
+          log,
+          onError: () => metrics.kubeErrors.inc({ resource: 'nodes (all)' }),
+          onStatus: (r) => metrics.kubeConnected.set({ resource: r.resource }, r.connected ? 1 : 0),
+        },
+        onChange,
+      ),
+    event: (key, message) => {
+      const [namespace = '', name = ''] = key.split('/');
+      events.record(
+        { kind: 'Service', namespace, name, uid: uidOf.get(key) },
+        'Normal',
+        reasons.l2AnnouncerChanged,
+        message,
+      );
+    },
+  });
+
+  // The Secrets the peers name, and only those (the chart's RBAC grants exactly these names).
+  const secrets = new PeerSecrets({
+    api: kube,
+    watcher: kube,
+    namespace: o.namespace,
+    log,
+    onChange: () => runtime.passwordsChanged(),
+    onError: () => metrics.kubeErrors.inc({ resource: 'secrets' }),
+  });
 
   const runtime = new SpeakerRuntime<PeerSettings>({
     nodeName: o.nodeName,
@@ -107,19 +211,26 @@ export async function startSpeaker(o: SpeakerOptions): Promise<RunningSpeaker> {
       configSource: () => configMaps.get(configKey),
     },
     driver,
-    loadConfig: (cm) => loadSpeakerConfig(cm, o.configKey, o.parseConfig),
+    loadConfig: (cm) =>
+      loadSpeakerConfig(cm, o.configKey, o.parseConfig, {
+        native,
+        passwords: (ref) => secrets.password(ref.name, ref.key),
+        loaded: (config) => secrets.watch(referencedSecrets(config)),
+      }),
     match: o.matchSelector,
     log,
     metrics,
     events: throttle,
+    onConfigLoaded: (view) => l2.configChanged(view),
   });
   metrics.setSessionSource({
     snapshots: () => runtime.sessionSnapshots(),
     prefixCounts: () => runtime.prefixCounts(),
+    drainingCounts: () => runtime.drainingCounts(),
   });
 
   let started = false;
-  const reflectors: ReflectorStatus[] = [];
+  const reflectors: AnyReflector[] = [];
   const onStatus = () => {
     for (const r of reflectors) metrics.kubeConnected.set({ resource: r.resource }, r.connected ? 1 : 0);
     // Start reconciling only when every cache holds a full list: deciding on a partial view would withdraw
@@ -136,19 +247,17 @@ export async function startSpeaker(o: SpeakerOptions): Promise<RunningSpeaker> {
         'caches synced; reconciling',
       );
       runtime.start();
+      l2.setSynced(true);
     }
   };
-  const common = {
-    watch,
-    log,
-    onStatus,
-    onError: (resource: string) => metrics.kubeErrors.inc({ resource }),
-  };
+  const common = { watcher: kube, log, onStatus };
+  const countErrors = (resource: string) => ({ onError: () => metrics.kubeErrors.inc({ resource }) });
   services = new Reflector({
     ...common,
+    ...countErrors('services'),
     resource: 'services',
     path: '/api/v1/services',
-    list: (p) => core.listServiceForAllNamespaces(p),
+    list: (p) => kube.list<V1Service>('/api/v1/services', p),
     transform: slimService,
     onChange: (changes) => {
       for (const c of changes) {
@@ -156,57 +265,75 @@ export async function startSpeaker(o: SpeakerOptions): Promise<RunningSpeaker> {
         else uidOf.delete(c.key);
         runtime.serviceChanged(c.key);
       }
+      l2.changed();
     },
   });
   slices = new Reflector({
     ...common,
+    ...countErrors('endpointslices'),
     resource: 'endpointslices',
     path: '/apis/discovery.k8s.io/v1/endpointslices',
-    list: (p) => discovery.listEndpointSliceForAllNamespaces(p),
+    list: (p) => kube.list<V1EndpointSlice>('/apis/discovery.k8s.io/v1/endpointslices', p),
     transform: slimEndpointSlice,
     onChange: (changes) => {
       for (const c of changes) runtime.sliceChanged(c.key, c.current);
+      l2.changed();
     },
   });
   nodes = new Reflector({
     ...common,
+    ...countErrors('nodes'),
     resource: 'nodes',
     path: '/api/v1/nodes',
     fieldSelector: `metadata.name=${o.nodeName}`,
-    list: (p) => core.listNode(p),
-    onChange: () => runtime.nodeChanged(),
+    list: (p) => kube.list<V1Node>('/api/v1/nodes', p),
+    onChange: () => {
+      nodeUid = nodes.get(nodeKey)?.metadata?.uid;
+      runtime.nodeChanged();
+      l2.changed();
+    },
   });
-  configMaps = new Reflector({
+  configMaps = configMapReflector({
     ...common,
-    resource: 'configmaps',
-    path: `/api/v1/namespaces/${o.namespace}/configmaps`,
-    fieldSelector: `metadata.name=${o.configMap}`,
-    list: (p) => core.listNamespacedConfigMap({ namespace: o.namespace, ...p }),
+    ...countErrors('configmaps'),
+    api: kube,
+    namespace: o.namespace,
+    name: o.configMap,
     onChange: () => runtime.configChanged(),
   });
   reflectors.push(services, slices, nodes, configMaps);
 
-  const http = await startHttpServer(o.metricsAddress, {
-    registry: metrics.registry,
-    ready: () => runtime.ready,
-    status: () =>
-      buildStatus({
-        node: o.nodeName,
-        version,
-        ready: runtime.ready,
-        shutdownMode: o.shutdownMode,
-        config: runtime.configStatus,
-        kube: reflectors.map((r) => ({
-          resource: r.resource,
-          synced: r.synced,
-          connected: r.connected,
-          lastError: r.lastError ?? null,
-          resourceVersion: r.resourceVersion,
-        })),
-        sessions: runtime.sessionSnapshots(),
-        announced: runtime.announced(),
-        decisions: runtime.serviceDecisions(),
-      }),
+  const http = await startServing({
+    flags: o.serving,
+    resource: 'speakers',
+    kube,
+    onRefused: (path, status) => metrics.httpRefused.inc({ path, code: String(status) }),
+    handlers: {
+      metrics: metrics.registry,
+      ready: () => runtime.ready,
+      status: () =>
+        buildStatus({
+          node: o.nodeName,
+          version,
+          ready: runtime.ready,
+          shutdownMode: o.shutdownMode,
+          config: runtime.configStatus,
+          kube: [
+            ...reflectors.map((r) => ({
+              resource: r.resource,
+              synced: r.synced,
+              connected: r.connected,
+              lastError: r.lastError ?? null,
+              resourceVersion: r.resourceVersion,
+            })),
+            ...secrets.statuses(),
+          ],
+          sessions: runtime.sessionSnapshots(),
+          announced: runtime.announced(),
+          decisions: runtime.serviceDecisions(),
+          l2: l2.enabled ? l2.status() : undefined,
+        }),
+    },
   });
   for (const r of reflectors) r.start();
   log.info(
@@ -216,7 +343,10 @@ export async function startSpeaker(o: SpeakerOptions): Promise<RunningSpeaker> {
       configMap: o.configMap,
       loadBalancerClass: o.loadBalancerClass ?? null,
       shutdownMode: o.shutdownMode,
-      metricsAddress: o.metricsAddress,
+      metricsAddress: o.serving.metricsAddress,
+      metricsAuth: o.serving.metricsAuth,
+      healthAddress: o.serving.healthAddress || null,
+      bfdIsolation: o.bfdIsolation ?? 'worker',
     },
     'herald-speaker started',
   );
@@ -236,17 +366,18 @@ export async function startSpeaker(o: SpeakerOptions): Promise<RunningSpeaker> {
         mode = 'withdraw';
       }
       log.info({ mode }, 'shutting down');
+      // L2 first: the peers take this node's addresses over (and announce them) while it still answers.
+      await l2.shutdown();
       for (const r of reflectors) r.stop();
+      secrets.stop();
       await runtime.stop(mode);
-      const closed = new Promise<void>((resolve) => http.close(() => resolve()));
       // A scraper's keep-alive connection must not hold the shutdown open.
-      http.closeAllConnections();
-      await closed;
+      await http.close();
       log.info({}, 'stopped');
     })();
     return shuttingDown;
   };
-  return { log, http, shutdown };
+  return { log, http, shutdown, drainBudgetMs: () => runtime.drainBudgetMs() };
 }
 
 export { serviceKey };

@@ -1,4 +1,4 @@
-import { parseConfig } from '@herald/config';
+import { parseConfig, referencedSecrets } from '@herald/config';
 import { loadSpeakerConfig } from './config-load.ts';
 
 const yaml = `
@@ -58,5 +58,43 @@ describe('loadSpeakerConfig', () => {
       throw new Error('boom');
     });
     expect(r).toEqual({ kind: 'invalid', errors: ['config parser failed: boom'] });
+  });
+
+  it('resolves each peer’s password from the Secret it names, and reports the Secrets named', () => {
+    const withRef = yaml.replace(
+      '    myASN: 64600\n',
+      '    myASN: 64600\n    passwordSecretRef: {name: bgp-r4, key: password}\n',
+    );
+    const named: string[][] = [];
+    const r = loadSpeakerConfig(cm(withRef), 'config.yaml', parseConfig, {
+      loaded: (config) => named.push([...referencedSecrets(config)]),
+      passwords: (ref) => ({
+        state: 'blocked',
+        source: ref.name,
+        problem: 'secret-not-found',
+        message: 'gone',
+      }),
+    });
+    if (r.kind !== 'valid') throw new Error(JSON.stringify(r));
+    expect(named).toEqual([['bgp-r4']]);
+    expect(r.sessions.get('r4')?.password).toMatchObject({ state: 'blocked', problem: 'secret-not-found' });
+    const plain = loadSpeakerConfig(cm(yaml), 'config.yaml', parseConfig);
+    expect(plain.kind === 'valid' && plain.sessions.get('r4')?.password).toEqual({ state: 'none' });
+  });
+
+  it('where native sockets cannot load, a config that needs them is invalid with the reason', () => {
+    const gtsm = yaml.replace('    myASN: 64600\n', '    myASN: 64600\n    ttlSecurity: true\n');
+    const native = { ok: false as const, reason: 'glibc (libc.so.6) cannot be loaded: musl' };
+    let loaded = 0;
+    expect(
+      loadSpeakerConfig(cm(gtsm), 'config.yaml', parseConfig, { native, loaded: () => loaded++ }),
+    ).toEqual({
+      kind: 'invalid',
+      errors: [
+        'peers[0].ttlSecurity: needs native socket support (TCP-MD5, TTL and device options), which cannot load on this node: glibc (libc.so.6) cannot be loaded: musl',
+      ],
+    });
+    expect(loaded).toBe(0);
+    expect(loadSpeakerConfig(cm(yaml), 'config.yaml', parseConfig, { native }).kind).toBe('valid');
   });
 });

@@ -2,7 +2,16 @@
 // recomputes the desired routes of the dirty Services with the pure decision, and hands each session only
 // the difference against what it already carries. Sessions and their timers live in the BGP library and
 // never wait for this loop or for the apiserver.
-import { buildNodeContext, decideService, type NodeContext, serviceKey } from './announce/decide.ts';
+import { type Clock, type ConfigStatus, realClock } from '@herald/kube';
+import {
+  buildNodeContext,
+  decideService,
+  type NodeContext,
+  type RouteContribution,
+  type ServiceDecision,
+  serviceKey,
+} from './announce/decide.ts';
+import { DrainTracker } from './announce/drain.ts';
 import type {
   DesiredRoute,
   EndpointSliceSnapshot,
@@ -13,6 +22,7 @@ import type {
 } from './announce/model.ts';
 import { serviceNameLabel } from './announce/model.ts';
 import { DesiredRibIndex, diffPeer, type PeerPrefix } from './announce/rib.ts';
+import { WeightHoldDown } from './announce/weight-hold.ts';
 import type { AnnouncementEventThrottle } from './observe/announce-events.ts';
 import type { SpeakerMetrics } from './observe/metrics.ts';
 import { planSessions } from './sessions/plan.ts';
@@ -25,8 +35,17 @@ import type {
 } from './sessions/port.ts';
 import { getOrCreate } from './util.ts';
 
-export type ConfigLoad<P> =
-  | { readonly kind: 'valid'; readonly view: SpeakerConfigView; readonly sessions: ReadonlyMap<string, P> }
+/** The config part of /status: @herald/kube's, shared with the controller. */
+export type { ConfigStatus };
+
+export type SpeakerConfigLoad<P> =
+  | {
+      readonly kind: 'valid';
+      readonly view: SpeakerConfigView;
+      readonly sessions: ReadonlyMap<string, P>;
+      /** Of the ConfigMap text (see @herald/kube configDigest). */
+      readonly digest: string;
+    }
   | { readonly kind: 'invalid'; readonly errors: readonly string[] }
   | { readonly kind: 'missing' };
 
@@ -51,11 +70,15 @@ export interface RuntimeOptions<P> {
   readonly loadBalancerClass?: string;
   readonly stores: RuntimeStores;
   readonly driver: SessionDriver<P>;
-  readonly loadConfig: (source: unknown) => ConfigLoad<P>;
+  readonly loadConfig: (source: unknown) => SpeakerConfigLoad<P>;
   readonly match: SelectorMatcher;
   readonly log: RuntimeLogger;
   readonly metrics?: SpeakerMetrics;
   readonly events?: AnnouncementEventThrottle;
+  /** Called with each new valid config once it is in force (layer-2 mode reads its part there). */
+  readonly onConfigLoaded?: (view: SpeakerConfigView) => void;
+  /** Time for drains and weight hold-downs; default the real clock. */
+  readonly clock?: Clock;
 }
 
 interface SessionEntry<P> {
@@ -63,13 +86,6 @@ interface SessionEntry<P> {
   readonly port: PeerSessionPort;
   /** What we handed this session: the Adj-RIB-Out as the runtime knows it. */
   readonly announced: Map<string, DesiredRoute>;
-}
-
-export interface ConfigStatus {
-  readonly loaded: boolean;
-  readonly stale: boolean;
-  readonly errors: readonly string[];
-  readonly loadedAt: string | null;
 }
 
 export class SpeakerRuntime<P> {
@@ -82,17 +98,26 @@ export class SpeakerRuntime<P> {
   readonly #dirtyServices = new Set<string>();
   readonly #decisions = new Map<string, { announcing: boolean; reason?: string }>();
   #configDirty = true;
+  #passwordsDirty = false;
   #nodeDirty = true;
   #ctx?: NodeContext;
-  #config?: ConfigLoad<P> & { kind: 'valid' };
-  #configStatus: ConfigStatus = { loaded: false, stale: false, errors: [], loadedAt: null };
+  #config?: SpeakerConfigLoad<P> & { kind: 'valid' };
+  #configStatus: ConfigStatus = { loaded: false, stale: false, errors: [], loadedAt: null, digest: null };
   #scheduled = false;
   #started = false;
   #stopped = false;
   #nodeAddresses: NodeAddresses = {};
+  readonly #clock: Clock;
+  /** RFC 8326 drains in progress (announce/drain.ts). */
+  readonly #drains = new DrainTracker();
+  /** Weight changes waiting for the end of their hold-down (announce/weight-hold.ts). */
+  readonly #holds = new WeightHoldDown();
+  /** The timer that reconciles the Services whose drain or hold-down ends next. */
+  #timer: { at: number; handle: unknown } | undefined;
 
   constructor(options: RuntimeOptions<P>) {
     this.#o = options;
+    this.#clock = options.clock ?? realClock;
   }
 
   // ---- change notifications (from the reflectors) ----
@@ -131,6 +156,15 @@ export class SpeakerRuntime<P> {
     this.#schedule();
   }
 
+  /**
+   * A Secret that peers name changed (or could be read, or stopped being readable): the config is reduced
+   * again with the passwords it now gives, and only sessions whose password changed are restarted.
+   */
+  passwordsChanged(): void {
+    this.#passwordsDirty = true;
+    this.#schedule();
+  }
+
   /** Begins reconciling; call once every cache has synced so the first decision sees the whole cluster. */
   start(): void {
     this.#started = true;
@@ -154,9 +188,12 @@ export class SpeakerRuntime<P> {
     const started = performance.now();
     const firstRun = this.#ctx === undefined;
     let full = false;
-    if (this.#configDirty) {
+    if (this.#configDirty || this.#passwordsDirty) {
+      // Passwords alone: the same ConfigMap again, so no new config load is counted or logged.
+      const passwordsOnly = !this.#configDirty;
       this.#configDirty = false;
-      full = this.#loadConfig() || full;
+      this.#passwordsDirty = false;
+      full = this.#loadConfig(passwordsOnly) || full;
     }
     if (this.#nodeDirty) {
       this.#nodeDirty = false;
@@ -186,18 +223,60 @@ export class SpeakerRuntime<P> {
       for (const key of [...this.#rib.services()]) this.#dirtyServices.add(key);
     }
     const ctx = this.#ctx!;
+    const now = this.#clock.now();
     for (const key of this.#dirtyServices) {
       const svc = this.#o.stores.service(key);
-      const decision = svc
+      const decision: ServiceDecision = svc
         ? decideService(svc, this.#slicesOf(key), ctx)
         : { key, routes: [], ours: false, reason: undefined };
-      touched.push(...this.#rib.set(key, decision.routes));
-      this.#recordDecision(key, svc, decision.ours, decision.routes, decision.reason, firstRun);
+      const routes = this.#shape(key, decision, now);
+      touched.push(...this.#rib.set(key, routes));
+      // A draining route is on its way out: for the Event and /status the Service is no longer announced.
+      const live = routes.filter((r) => r.drain === undefined);
+      this.#recordDecision(key, svc, decision.ours, live, decision.reason, firstRun, routes);
     }
     this.#dirtyServices.clear();
     this.#pushToSessions(touched, fresh, full);
+    this.#armTimer(now);
     this.#o.metrics?.servicesAnnounced.set([...this.#decisions.values()].filter((d) => d.announcing).length);
     this.#o.metrics?.reconcileSeconds.observe((performance.now() - started) / 1000);
+  }
+
+  /**
+   * From the decision to what the Service contributes now: each weight through its hold-down, then the drains
+   * (the routes that go for a planned reason, or whose endpoints are all terminating, stay for a while with
+   * GRACEFUL_SHUTDOWN).
+   */
+  #shape(key: string, decision: ServiceDecision, now: number): RouteContribution[] {
+    const groups = new Set<string>();
+    const routes = decision.routes.map((r) => {
+      if (r.attributes.weight === undefined) return r;
+      const group = `${r.advertisement}\u0000${r.family}`;
+      groups.add(group);
+      const weight = this.#holds.apply(key, group, r.attributes.weight, r.weightHoldDownMs, now);
+      return weight === r.attributes.weight ? r : { ...r, attributes: { ...r.attributes, weight } };
+    });
+    this.#holds.retain(key, groups);
+    return this.#drains.apply(key, { ...decision, routes }, this.#rib.contributions(key), now);
+  }
+
+  /** One timer, for the next end of a drain or a hold-down; it marks the due Services dirty. */
+  #armTimer(now: number): void {
+    const next = [this.#drains.nextDeadline(now), this.#holds.nextDeadline(now)]
+      .filter((t): t is number => t !== undefined)
+      .reduce((a, b) => Math.min(a, b), Infinity);
+    if (this.#timer?.at === next) return;
+    if (this.#timer) this.#clock.clearTimeout(this.#timer.handle);
+    this.#timer = undefined;
+    if (next === Infinity || this.#stopped) return;
+    const handle = this.#clock.setTimeout(() => {
+      this.#timer = undefined;
+      const at = this.#clock.now();
+      for (const key of [...this.#drains.due(at), ...this.#holds.due(at)]) this.#dirtyServices.add(key);
+      this.#schedule();
+    }, next - now);
+    (handle as { unref?: () => void })?.unref?.();
+    this.#timer = { at: next, handle };
   }
 
   #slicesOf(key: string): EndpointSliceSnapshot[] {
@@ -210,14 +289,28 @@ export class SpeakerRuntime<P> {
   }
 
   /** Returns true when a new valid config replaced the one in force. */
-  #loadConfig(): boolean {
+  #loadConfig(passwordsOnly = false): boolean {
     const result = this.#o.loadConfig(this.#o.stores.configSource());
+    if (passwordsOnly) {
+      // An invalid or missing ConfigMap was reported when it changed; the last good config stays as it is.
+      if (result.kind !== 'valid' || this.#configStatus.stale) return false;
+      this.#config = result;
+      this.#o.log.debug({}, 'peer passwords re-read');
+      return true;
+    }
     this.#o.metrics?.configLoads.inc({ result: result.kind });
     if (result.kind === 'valid') {
       this.#config = result;
-      this.#configStatus = { loaded: true, stale: false, errors: [], loadedAt: new Date().toISOString() };
+      this.#configStatus = {
+        loaded: true,
+        stale: false,
+        errors: [],
+        loadedAt: new Date().toISOString(),
+        digest: result.digest,
+      };
       this.#o.metrics?.configStale.set(0);
       this.#o.log.info({ peers: [...result.sessions.keys()] }, 'config loaded');
+      this.#o.onConfigLoaded?.(result.view);
       return true;
     }
     const errors = result.kind === 'invalid' ? result.errors : ['ConfigMap not found'];
@@ -251,7 +344,8 @@ export class SpeakerRuntime<P> {
         .stop(plan.remove.includes(name) ? 'remove' : 'reconfigure')
         .catch((err: unknown) => this.#o.log.warn({ peer: name, err }, 'session stop'));
     }
-    this.#o.driver.setPassivePeers(desired);
+    this.#o.driver.setPassivePeers(desired, this.#nodeAddresses);
+    this.#o.driver.setBfdPeers?.(desired);
     const fresh: string[] = [];
     for (const name of [...plan.add, ...plan.restart]) {
       const settings = desired.get(name)!;
@@ -299,6 +393,7 @@ export class SpeakerRuntime<P> {
     routes: ReadonlyArray<{ peer: string; prefix: string }>,
     reason: string | undefined,
     baseline: boolean,
+    shaped: readonly RouteContribution[],
   ): void {
     if (!svc || !ours) {
       if (this.#decisions.delete(key)) this.#o.events?.forget(key);
@@ -313,7 +408,7 @@ export class SpeakerRuntime<P> {
       announcing,
       detail: announcing
         ? `node ${this.#o.nodeName} announces ${prefixes.join(', ')} to ${peers.join(', ')}`
-        : `node ${this.#o.nodeName} stopped announcing: ${reason ?? 'not selected'}`,
+        : `node ${this.#o.nodeName} stopped announcing: ${reason ?? 'not selected'}${drainNote(shaped)}`,
     };
     if (baseline) this.#o.events?.baseline(key, state);
     else if (previous?.announcing !== announcing) this.#o.events?.observe(key, state);
@@ -365,12 +460,64 @@ export class SpeakerRuntime<P> {
     return this.#decisions;
   }
 
+  /** Routes per peer carrying GRACEFUL_SHUTDOWN now (for herald_speaker_routes_draining). */
+  drainingCounts(): Array<{ peer: string; count: number }> {
+    return [...this.#sessions].map(([peer, e]) => {
+      let count = 0;
+      for (const r of e.announced.values()) if (r.attributes.gracefulShutdown) count++;
+      return { peer, count };
+    });
+  }
+
+  /** The longest drain a `withdraw` stop would wait for now: what the SIGTERM hard stop must allow for. */
+  drainBudgetMs(): number {
+    let longest = 0;
+    for (const key of this.#rib.services())
+      for (const c of this.#rib.contributions(key)) longest = Math.max(longest, c.drainMs);
+    return longest;
+  }
+
   async stop(mode: StopMode): Promise<void> {
     this.#stopped = true;
     this.#o.events?.stop();
+    if (this.#timer) this.#clock.clearTimeout(this.#timer.handle);
+    this.#timer = undefined;
+    // Stopping in withdraw mode is the planned withdrawal of everything: drain first (RFC 8326), then Cease.
+    if (mode === 'withdraw') await this.#drainAll();
     await Promise.allSettled([...this.#sessions.values()].map((e) => e.port.stop(mode)));
     await this.#o.driver.close();
   }
+
+  /** Re-announces every route of an advertisement with a drainTime with GRACEFUL_SHUTDOWN and waits it out. */
+  async #drainAll(): Promise<void> {
+    const now = this.#clock.now();
+    const touched: PeerPrefix[] = [];
+    let until = now;
+    for (const key of [...this.#rib.services()]) {
+      const routes = this.#drains.apply(
+        key,
+        { routes: [], unplanned: false },
+        this.#rib.contributions(key),
+        now,
+      );
+      for (const r of routes) until = Math.max(until, r.drain?.withdrawAt ?? now);
+      touched.push(...this.#rib.set(key, routes));
+    }
+    if (until <= now) return;
+    this.#pushToSessions(touched, new Set(), false);
+    this.#o.log.info(
+      { drainSeconds: Math.ceil((until - now) / 1000) },
+      'stopping: routes carry GRACEFUL_SHUTDOWN until the drain ends, then the sessions close',
+    );
+    await new Promise<void>((resolve) => this.#clock.setTimeout(resolve, until - now));
+  }
+}
+
+/** " (draining with GRACEFUL_SHUTDOWN until …)" when some of the Service's routes drain; "" otherwise. */
+function drainNote(routes: readonly RouteContribution[]): string {
+  let until = 0;
+  for (const r of routes) if (r.drain) until = Math.max(until, r.drain.withdrawAt);
+  return until > 0 ? ` (draining with GRACEFUL_SHUTDOWN until ${new Date(until).toISOString()})` : '';
 }
 
 export function nodeAddresses(node: NodeSnapshot | undefined): NodeAddresses {

@@ -81,10 +81,17 @@ describe('heraldctl bgp announce options', () => {
     [{ prefix: ['not-a-prefix'] }, '--prefix', /not an IP address/],
     [{ community: ['65536:1'] }, '--community', /asn:value/],
     [{ largeCommunity: ['1:2'] }, '--large-community', /global:local1:local2/],
+    [{ extendedCommunity: ['lb:4200000000:1'] }, '--extended-community', /lb:asn:bytes-per-second/],
     [{ localPref: '200' }, '--local-pref', /only sent to iBGP/],
     [{ localPref: '-1', peerAsn: 'internal' }, '--local-pref', /not a whole number/],
+    [{ ebgpMultihop: '256' }, '--ebgp-multihop', /out of range/],
+    [{ ebgpMultihop: '2', peerAsn: '64513' }, '--ebgp-multihop', /only applies to eBGP/],
     [{ multihop: '256' }, '--multihop', /out of range/],
-    [{ multihop: '2', peerAsn: '64513' }, '--multihop', /only applies to eBGP/],
+    [{ multihop: '2', ebgpMultihop: '2' }, '--multihop', /older spelling of --ebgp-multihop/],
+    [{ ebgpMultihop: '2', ttlSecurity: true }, '--ebgp-multihop', /cannot be combined with --ttl-security/],
+    [{ bindInterface: 'eth0:1' }, '--bind-interface', /is not an interface name/],
+    [{ bindInterface: 'x'.repeat(16) }, '--bind-interface', /at most 15/],
+    [{ passwordFile: '/nonexistent/password' }, '--password-file', /cannot read \/nonexistent\/password/],
     [{ gracefulRestart: '5000' }, '--graceful-restart', /out of range 0..4095/],
     [{ restarting: true }, '--restarting', /requires --graceful-restart/],
     [{ prefixesFile: '/nonexistent/prefixes.txt' }, '--prefixes-file', /cannot read/],
@@ -139,6 +146,7 @@ describe('heraldctl bgp announce options', () => {
         prefix: ['198.51.100.1/32', '198.51.100.1'],
         community: ['64512:100', 'no-export'],
         largeCommunity: ['64512:1:2'],
+        extendedCommunity: ['LB:64513:375000', 'rt:64512:7'],
         med: '10',
       },
       noFile,
@@ -148,8 +156,20 @@ describe('heraldctl bgp announce options', () => {
       nextHop: '203.0.113.11',
       communities: ['64512:100', 'no-export'],
       largeCommunities: ['64512:1:2'],
+      extendedCommunities: ['lb:64513:375000', 'rt:64512:7'],
       med: 10,
     });
+  });
+
+  test('--community takes every well-known name config.yaml takes (accept-own too), in any case', () => {
+    const plan = parseAnnounceOptions(
+      { ...base, prefix: ['198.51.100.1/32'], community: ['accept-own', 'NO-EXPORT', ' 64512:100 '] },
+      noFile,
+    );
+    expect(plan.routes[0]?.attributes.communities).toEqual(['accept-own', 'no-export', '64512:100']);
+    expect(usage({ ...base, community: ['accept-owns'] }).message).toBe(
+      "--community: 'accept-owns' is not 'asn:value' (each 0..65535) or a well-known name",
+    );
   });
 
   test('--prefixes-file: comments, blank lines, errors with file and line', () => {
@@ -157,5 +177,87 @@ describe('heraldctl bgp announce options', () => {
     const plan = parseAnnounceOptions({ ...base, prefixesFile: 'p.txt' }, () => file);
     expect(plan.routes.map((r) => r.prefix.address)).toEqual(['198.51.100.1', '198.51.100.2']);
     expect(() => parsePrefixesFile('p.txt', '198.51.100.1/32\nbogus\n')).toThrow('--prefixes-file: p.txt:2:');
+  });
+
+  test('socket options: GTSM, multihop, interface, and a password file without its final line ending', () => {
+    const files: Record<string, string> = {
+      'tor.pw': 's3cret with spaces\n',
+      'crlf.pw': 'k\r\n',
+      'empty.pw': '\n',
+      'long.pw': `${'x'.repeat(81)}\n`,
+      'two-lines.pw': 'a\nb\n',
+    };
+    const read = (path: string) => {
+      const text = files[path];
+      if (text === undefined) throw new Error('ENOENT');
+      return text;
+    };
+    const plan = parseAnnounceOptions(
+      { ...base, passwordFile: 'tor.pw', ttlSecurity: true, bindInterface: 'vrf-blue' },
+      read,
+    );
+    expect(plan.peer).toMatchObject({ ttlSecurity: true, bindInterface: 'vrf-blue' });
+    expect(Buffer.from(plan.peer.password as Uint8Array).toString()).toBe('s3cret with spaces');
+    expect(
+      Buffer.from(
+        parseAnnounceOptions({ ...base, passwordFile: 'crlf.pw' }, read).peer.password as Uint8Array,
+      ).toString(),
+    ).toBe('k');
+    // Only the final line ending goes: a second line is part of the password, as the file says.
+    expect(
+      Buffer.from(
+        parseAnnounceOptions({ ...base, passwordFile: 'two-lines.pw' }, read).peer.password as Uint8Array,
+      ).toString(),
+    ).toBe('a\nb');
+    expect(usage({ ...base, passwordFile: 'empty.pw' }, read).message).toBe(
+      '--password-file: the password in empty.pw is empty',
+    );
+    expect(usage({ ...base, passwordFile: 'long.pw' }, read).message).toBe(
+      "--password-file: the password in long.pw has 81 bytes; a TCP-MD5 key has at most 80 (the kernel's TCP_MD5SIG_MAXKEYLEN)",
+    );
+    expect(parseAnnounceOptions({ ...base, multihop: '3' }, noFile).peer.ebgpMultihop).toBe(3);
+    expect(parseAnnounceOptions({ ...base, ebgpMultihop: '2' }, noFile).peer.ebgpMultihop).toBe(2);
+  });
+});
+
+describe('heraldctl bgp announce --bfd', () => {
+  test('off by default; the timer flags need --bfd', () => {
+    expect(parseAnnounceOptions(base, noFile).bfd).toBeUndefined();
+    expect(usage({ ...base, bfdMultiplier: '5' }).message).toBe('--bfd-multiplier: requires --bfd');
+  });
+
+  test('single hop with 300 ms x 3 unless told otherwise', () => {
+    expect(parseAnnounceOptions({ ...base, bfd: true }, noFile).bfd).toEqual({
+      multihop: false,
+      localAddress: '203.0.113.11',
+      minReceiveMs: 300,
+      minTransmitMs: 300,
+      multiplier: 3,
+    });
+    expect(
+      parseAnnounceOptions(
+        { ...base, bfd: true, bfdMinReceive: '100', bfdMinTransmit: '200', bfdMultiplier: '5' },
+        noFile,
+      ).bfd,
+    ).toMatchObject({ minReceiveMs: 100, minTransmitMs: 200, multiplier: 5 });
+  });
+
+  test('intervals below the floor or above a minute, and multiplier 0, are refused', () => {
+    expect(usage({ ...base, bfd: true, bfdMinReceive: '10' }).message).toBe(
+      '--bfd-min-receive: 10 is out of range 50..60000',
+    );
+    expect(usage({ ...base, bfd: true, bfdMinTransmit: '60001' }).option).toBe('--bfd-min-transmit');
+    expect(usage({ ...base, bfd: true, bfdMultiplier: '0' }).message).toBe(
+      '--bfd-multiplier: 0 is out of range 1..255',
+    );
+  });
+
+  test('multihop BFD for an eBGP multihop session, which needs the local address', () => {
+    expect(parseAnnounceOptions({ ...base, bfd: true, multihop: '3' }, noFile).bfd?.multihop).toBe(true);
+    expect(parseAnnounceOptions({ ...base, bfd: true, multihop: '1' }, noFile).bfd?.multihop).toBe(false);
+    const { localAddress: _, ...noLocal } = base;
+    expect(usage({ ...noLocal, bfd: true, multihop: '3', nextHop: ['203.0.113.11'] }).message).toMatch(
+      /^--bfd: multihop BFD .* needs --local-address/,
+    );
   });
 });

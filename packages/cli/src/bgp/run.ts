@@ -1,9 +1,15 @@
 // The announce loop: one BGP session (dialing out, or listening when passive), the planned routes in its
 // Adj-RIB-Out, events printed as they happen. SIGHUP re-reads the options (a changed --prefixes-file becomes
 // announcements and withdrawals); SIGINT/SIGTERM end the session with Cease/Administrative Shutdown.
-import { type BgpSession, BgpSpeaker, formatPrefix, type Logger } from '@herald/bgp';
-import pino from 'pino';
-import { type AnnouncePlan, UsageError } from './options.ts';
+// With --bfd a BFD session runs beside it, on this thread (heraldctl has nothing else to do, and its single
+// executable carries no worker script): BFD Down closes BGP with Cease/BFD Down, and a stop takes BFD
+// AdminDown first.
+import { BfdService, diagnosticName } from '@herald/bfd';
+import { type BgpSession, BgpSpeaker, type Logger, PeerConfigError } from '@herald/bgp';
+import { bfdMicroseconds, formatPrefix } from '@herald/inet';
+import { createLogger } from '@herald/kube/process';
+import { bgpSockets, nativeSupport, openUdpSocket } from '@herald/native';
+import { type AnnounceBfd, type AnnouncePlan, optionFor, UsageError } from './options.ts';
 import { type EventWriter, notificationFields } from './output.ts';
 
 export interface AnnounceRuntime {
@@ -41,23 +47,81 @@ function attachEvents(session: BgpSession, emit: EventWriter): void {
   );
   session.on('endOfRib', ({ afi }) => emit('end-of-rib', { afi }));
   session.on('closed', ({ reason, wasEstablished }) => emit('closed', { reason, wasEstablished }));
+  session.on('connectFailed', ({ kind, reason }) => emit('connect-failed', { kind, reason }));
+  session.on('connectionRefused', (r) => emit('connection-refused', r));
   session.on('error', (err) => emit('error', { message: err.message }));
+}
+
+const BFD_SESSION = 'peer';
+
+/** Starts BFD beside `session` and couples it (RFC 5882 §4.3: Down closes BGP, the peer's AdminDown does not). */
+function startBfd(bfd: AnnounceBfd, plan: AnnouncePlan, session: BgpSession, emit: EventWriter): BfdService {
+  const service = new BfdService({ isolation: 'inline', udp: { openUdpSocket } });
+  service.on('stateChange', (c) => {
+    emit('bfd-state', {
+      from: c.from,
+      to: c.to,
+      diagnostic: diagnosticName(c.diagnostic),
+      ...(c.peerAdminDown ? { peerAdminDown: true } : {}),
+    });
+    if (c.from === 'Up' && c.to === 'Down' && !c.peerAdminDown) session.bfdDown();
+  });
+  service.on('log', (l) => {
+    if (l.level === 'warn' || l.level === 'error') emit('bfd-error', { message: l.msg, ...l.fields });
+  });
+  service.add({
+    id: BFD_SESSION,
+    peerAddress: plan.peer.peerAddress,
+    ...(bfd.localAddress ? { localAddress: bfd.localAddress } : {}),
+    multihop: bfd.multihop,
+    parameters: {
+      desiredMinTxInterval: bfdMicroseconds(bfd.minTransmitMs),
+      requiredMinRxInterval: bfdMicroseconds(bfd.minReceiveMs),
+      detectMult: bfd.multiplier,
+    },
+  });
+  emit('bfd-started', {
+    multihop: bfd.multihop,
+    minReceiveMs: bfd.minReceiveMs,
+    minTransmitMs: bfd.minTransmitMs,
+    multiplier: bfd.multiplier,
+  });
+  return service;
 }
 
 /** Resolves with the exit code once the session has been shut down by a signal. */
 export async function runAnnounce({ plan, replan, emit }: AnnounceRuntime): Promise<number> {
+  if (plan.bfd) {
+    const support = nativeSupport();
+    if (!support.ok)
+      throw new Error(`--bfd needs native socket support, which is unavailable: ${support.reason}`);
+  }
   // Library logs go to stderr as pino JSON; stdout carries only our event lines.
-  const logger: Logger = pino({ level: process.env.HERALD_LOG_LEVEL ?? 'warn' }, pino.destination(2));
-  const speaker = new BgpSpeaker({ ...(plan.listen ? { listen: plan.listen } : {}), logger });
-  speaker.on('connectionRejected', (r) => emit('connection-rejected', r));
+  const logger: Logger = createLogger({ level: process.env.HERALD_LOG_LEVEL ?? 'warn', fd: 2 });
+  // The native socket layer carries --password-file, --ttl-security, --ebgp-multihop, --bind-interface.
+  const speaker = new BgpSpeaker({
+    ...(plan.listen ? { listen: plan.listen } : {}),
+    logger,
+    sockets: bgpSockets,
+  });
+  speaker.on('connectionRejected', (r) => emit('connection-rejected', { ...r }));
   speaker.on('error', (err) => emit('error', { message: err.message }));
-  const session = speaker.addPeer(plan.peer);
+  let session: BgpSession;
+  try {
+    session = speaker.addPeer(plan.peer);
+  } catch (err) {
+    // Valid options this machine cannot carry out (no native socket layer here): name the options.
+    if (!(err instanceof PeerConfigError)) throw err;
+    throw new Error(err.issues.map((i) => `${optionFor(i.path)}: ${i.reason}`).join('; '));
+  }
   attachEvents(session, emit);
+  const bfd = plan.bfd ? startBfd(plan.bfd, plan, session, emit) : undefined;
 
   let current = new Map(plan.routes.map((r) => [routeKey(r), r]));
   for (const route of current.values()) session.announce(route.prefix, route.attributes);
   emit('announcing', {
     peer: plan.peer.peerAddress,
+    transport: session.transport(),
     prefixes: current.size,
     ...(current.size <= 20 ? { routes: [...current.keys()] } : {}),
   });
@@ -99,8 +163,10 @@ export async function runAnnounce({ plan, replan, emit }: AnnounceRuntime): Prom
       }
       stopping = true;
       emit('shutdown', { signal });
-      speaker
-        .close({ subcode: 'administrative-shutdown', communication: 'heraldctl stopped' })
+      // BFD first: the router hears AdminDown, not a failure, before BGP goes (RFC 5882 §3.2).
+      (bfd ? bfd.adminDown() : Promise.resolve())
+        .then(() => speaker.close({ subcode: 'administrative-shutdown', communication: 'heraldctl stopped' }))
+        .then(() => bfd?.close())
         .then(() => {
           emit('stopped', {});
           resolve(0);

@@ -84,7 +84,7 @@ test('--help shows examples', () => {
   }
 });
 
-test('in-process: warnings go to stderr, exit code via io', () => {
+test('in-process: warnings go to stderr, exit code via io', async () => {
   const out: string[] = [];
   const err: string[] = [];
   let code = -1;
@@ -98,7 +98,7 @@ test('in-process: warnings go to stderr, exit code via io', () => {
   };
   const program = new Command('heraldctl').exitOverride();
   registerConfigCommands(program, io);
-  program.parse(['config', 'validate', '-'], { from: 'user' });
+  await program.parseAsync(['config', 'validate', '-'], { from: 'user' });
   expect(code).toBe(0);
   expect(out.join('')).toBe('valid: 1 address pool, 0 peers, 0 advertisements, 0 community aliases\n');
   expect(err.join('')).toBe(

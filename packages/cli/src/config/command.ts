@@ -1,14 +1,7 @@
-// `heraldctl config validate|schema`: the same validation the controller and speaker run, before you apply.
+// `heraldctl config validate|schema`: the command line. The validation (validate.ts) and the schema are loaded
+// only when a command runs, so other heraldctl commands never load the YAML parser.
 import { readFileSync } from 'node:fs';
-import {
-  type ConfigError,
-  configMapKey,
-  configMapName,
-  formatConfigError,
-  type HeraldConfig,
-  jsonSchema,
-  parseConfigSource,
-} from '@herald/config';
+import { configMapKey, configMapName } from '@herald/config/constants';
 import { type Command, Option } from 'commander';
 
 /** Where the command writes and how it ends; injectable so tests run it in-process. */
@@ -27,58 +20,6 @@ const defaultIo: ConfigCommandIo = {
     process.exitCode = code;
   },
 };
-
-function summary(config: HeraldConfig): string {
-  const n = (count: number, word: string): string => `${count} ${word}${count === 1 ? '' : 's'}`;
-  return `valid: ${n(config.addressPools.length, 'address pool')}, ${n(config.peers.length, 'peer')}, ${n(
-    config.bgpAdvertisements.length,
-    'advertisement',
-  )}, ${n(config.bgpCommunities.size, 'community alias')}`.replace('community aliass', 'community aliases');
-}
-
-const jsonError = (e: ConfigError) => ({ ...e, text: formatConfigError(e) });
-
-/** Runs `config validate`; returns the exit code (0 valid, 1 invalid, 2 usage / unreadable input). */
-export function runValidate(file: string, output: string, io: ConfigCommandIo): number {
-  let text: string;
-  try {
-    text = file === '-' ? io.readStdin() : readFileSync(file, 'utf8');
-  } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory' : String(e);
-    io.stderr(`error: cannot read ${file === '-' ? 'standard input' : file}: ${why}\n`);
-    return 2;
-  }
-  const r = parseConfigSource(text);
-  if (output === 'json') {
-    const body = r.ok
-      ? {
-          valid: true,
-          source: r.source,
-          summary: summary(r.config),
-          errors: [],
-          warnings: r.warnings.map(jsonError),
-        }
-      : {
-          valid: false,
-          source: r.source,
-          errors: r.errors.map(jsonError),
-          warnings: r.warnings.map(jsonError),
-        };
-    io.stdout(`${JSON.stringify(body, null, 2)}\n`);
-    return r.ok ? 0 : 1;
-  }
-  for (const w of r.warnings) io.stderr(`warning: ${formatConfigError(w)}\n`);
-  if (!r.ok) {
-    for (const e of r.errors) io.stdout(`${formatConfigError(e)}\n`);
-    io.stderr(
-      `${file === '-' ? 'standard input' : file}: ${r.errors.length} error${r.errors.length === 1 ? '' : 's'}\n`,
-    );
-    return 1;
-  }
-  io.stdout(`${summary(r.config)}\n`);
-  return 0;
-}
 
 export function registerConfigCommands(program: Command, io: ConfigCommandIo = defaultIo): void {
   const config = program
@@ -115,7 +56,8 @@ Examples:
 
 Warnings (valid but probably unintended, e.g. a pool no advertisement announces) go to stderr.`,
     )
-    .action((file: string, opts: { output: string }) => {
+    .action(async (file: string, opts: { output: string }) => {
+      const { runValidate } = await import('./validate.ts');
       io.exit(runValidate(file, opts.output, io));
     });
 
@@ -130,7 +72,8 @@ Examples:
   # VS Code (redhat.vscode-yaml): first line of config.yaml
   # yaml-language-server: $schema=./herald-config.schema.json`,
     )
-    .action(() => {
+    .action(async () => {
+      const { jsonSchema } = await import('@herald/config');
       io.stdout(`${JSON.stringify(jsonSchema, null, 2)}\n`);
       io.exit(0);
     });

@@ -1,16 +1,9 @@
-import { parseAddressRange } from '@herald/config';
+import { type IpRange, parseAddressRange } from '@herald/inet';
 import { prng } from '../testing/prng.ts';
 import { Allocator } from './allocator.ts';
-import type {
-  AddressRange,
-  AllocationRequest,
-  AssignResult,
-  PoolDefinition,
-  ServiceAllocation,
-  Sharing,
-} from './types.ts';
+import type { AllocationRequest, AssignResult, PoolDefinition, ServiceAllocation, Sharing } from './types.ts';
 
-function range(text: string): AddressRange {
+function range(text: string): IpRange {
   const r = parseAddressRange(text);
   if (!r.ok) throw new Error(r.reason);
   return r.range;
@@ -32,7 +25,7 @@ function req(extra: Partial<AllocationRequest> = {}): AllocationRequest {
     namespace: 'default',
     labels: {},
     namespaceLabels: {},
-    families: ['IPv4'],
+    families: ['ipv4'],
     policy: 'SingleStack',
     ips: [],
     pool: undefined,
@@ -155,7 +148,7 @@ describe('Allocator: automatic allocation', () => {
       pool('team', ['198.51.100.0/30'], { serviceAllocation: sa({ namespaces: ['team'] }) }),
     ]);
     expect(causes(a.assign('x/a', req({ namespace: 'x' })))).toEqual(['NoPoolMatches']);
-    expect(causes(a.assign('team/a', req({ namespace: 'team', families: ['IPv6'] })))).toEqual([
+    expect(causes(a.assign('team/a', req({ namespace: 'team', families: ['ipv6'] })))).toEqual([
       'NoPoolMatches',
     ]);
   });
@@ -238,25 +231,25 @@ describe('Allocator: dual-stack', () => {
 
   it('gives one address per family, primary first', () => {
     const a = new Allocator(pools);
-    expect(ips(a.assign('ns/a', req({ families: ['IPv6', 'IPv4'], policy: 'RequireDualStack' })))).toEqual([
+    expect(ips(a.assign('ns/a', req({ families: ['ipv6', 'ipv4'], policy: 'RequireDualStack' })))).toEqual([
       '2001:db8:100::',
       '198.51.100.0',
     ]);
-    expect(ips(a.assign('ns/b', req({ families: ['IPv4', 'IPv6'], policy: 'PreferDualStack' })))).toEqual([
+    expect(ips(a.assign('ns/b', req({ families: ['ipv4', 'ipv6'], policy: 'PreferDualStack' })))).toEqual([
       '198.51.100.1',
       '2001:db8:100::1',
     ]);
-    expect(ips(a.assign('ns/c', req({ families: ['IPv6', 'IPv4'], policy: 'SingleStack' })))).toEqual([
+    expect(ips(a.assign('ns/c', req({ families: ['ipv6', 'ipv4'], policy: 'SingleStack' })))).toEqual([
       '2001:db8:100::2',
     ]);
   });
 
   it('PreferDualStack settles for one family; RequireDualStack does not', () => {
     const a = new Allocator([pool('v4', ['198.51.100.0/24'])]);
-    const prefer = a.assign('ns/a', req({ families: ['IPv4', 'IPv6'], policy: 'PreferDualStack' }));
+    const prefer = a.assign('ns/a', req({ families: ['ipv4', 'ipv6'], policy: 'PreferDualStack' }));
     expect(ips(prefer)).toEqual(['198.51.100.0']);
     expect(prefer.ok && prefer.partial.map((e) => e.cause)).toEqual(['NoPoolMatches']);
-    expect(causes(a.assign('ns/b', req({ families: ['IPv4', 'IPv6'], policy: 'RequireDualStack' })))).toEqual(
+    expect(causes(a.assign('ns/b', req({ families: ['ipv4', 'ipv6'], policy: 'RequireDualStack' })))).toEqual(
       ['NoPoolMatches'],
     );
     // The failed RequireDualStack attempt returned the IPv4 address it had tentatively taken.
@@ -270,7 +263,7 @@ describe('Allocator: dual-stack', () => {
         a.assign(
           'ns/a',
           req({
-            families: ['IPv4', 'IPv6'],
+            families: ['ipv4', 'ipv6'],
             policy: 'RequireDualStack',
             ips: ['2001:db8:100::9', '198.51.100.9'],
           }),
@@ -281,7 +274,7 @@ describe('Allocator: dual-stack', () => {
       causes(
         a.assign(
           'ns/b',
-          req({ families: ['IPv4', 'IPv6'], policy: 'RequireDualStack', ips: ['198.51.100.10'] }),
+          req({ families: ['ipv4', 'ipv6'], policy: 'RequireDualStack', ips: ['198.51.100.10'] }),
         ),
       ),
     ).toEqual(['FamilyMismatch']);
@@ -292,7 +285,7 @@ describe('Allocator: dual-stack', () => {
     a.assign('ns/x', req());
     expect(ips(a.assign('ns/a', req()))).toEqual(['198.51.100.1']);
     a.release('ns/x');
-    expect(ips(a.assign('ns/a', req({ families: ['IPv4', 'IPv6'], policy: 'RequireDualStack' })))).toEqual([
+    expect(ips(a.assign('ns/a', req({ families: ['ipv4', 'ipv6'], policy: 'RequireDualStack' })))).toEqual([
       '198.51.100.1',
       '2001:db8:100::',
     ]);
@@ -391,17 +384,17 @@ describe('Allocator: restore and config changes', () => {
     const back = a.setPools([pool('p', ['198.51.100.0/30'])]);
     expect(back.orphaned).toEqual([]);
     expect(ips(a.assign('ns/d', req()))).toEqual(['198.51.100.3']);
-    expect(a.stats()).toEqual([{ pool: 'p', family: 'IPv4', total: 4n, inUse: 4n }]);
+    expect(a.stats()).toEqual([{ pool: 'p', family: 'ipv4', total: 4n, inUse: 4n }]);
   });
 
   it('reports stats per pool and family', () => {
     const a = new Allocator([
       pool('dual', ['198.51.100.0/24', '2001:db8:100::/64'], { avoidBuggyIPs: true }),
     ]);
-    a.assign('ns/a', req({ families: ['IPv4', 'IPv6'], policy: 'RequireDualStack' }));
+    a.assign('ns/a', req({ families: ['ipv4', 'ipv6'], policy: 'RequireDualStack' }));
     expect(a.stats()).toEqual([
-      { pool: 'dual', family: 'IPv4', total: 254n, inUse: 1n },
-      { pool: 'dual', family: 'IPv6', total: 1n << 64n, inUse: 1n },
+      { pool: 'dual', family: 'ipv4', total: 254n, inUse: 1n },
+      { pool: 'dual', family: 'ipv6', total: 1n << 64n, inUse: 1n },
     ]);
   });
 });
@@ -470,7 +463,7 @@ describe('Allocator: against a naive reference model', () => {
     }
     expect(worst).toBeLessThanOrEqual(6 * Math.log2(n));
     // v6: 10,000 addresses in a /64 keep a single free interval.
-    for (let i = 0; i < 10000; i++) a.assign(`v6/s${i}`, req({ families: ['IPv6'] }));
+    for (let i = 0; i < 10000; i++) a.assign(`v6/s${i}`, req({ families: ['ipv6'] }));
     expect(a.stats().find((s) => s.pool === 'v6')!.inUse).toBe(10000n);
   });
 });

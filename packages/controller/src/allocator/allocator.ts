@@ -14,7 +14,15 @@
 // - An address that falls outside every pool after a config change stays assigned ("orphaned"); it is never
 //   handed to another Service and becomes allocatable again only if a pool covers it again.
 
-import { comparePoolPreference, formatIp, type IpAddress, type IpFamily, parseIp } from '@herald/config';
+import { annotationProblem, annotations, comparePoolPreference } from '@herald/config';
+import {
+  families as FAMILIES,
+  type Family,
+  formatIp,
+  type IpAddress,
+  parseIp,
+  toIPFamily,
+} from '@herald/inet';
 import { FreeSet } from './interval-tree.ts';
 import { PoolSpace } from './pool-space.ts';
 import { poolAllows } from './selection.ts';
@@ -39,12 +47,12 @@ interface FamilySpace {
 
 interface PoolState {
   readonly def: PoolDefinition;
-  readonly spaces: Map<IpFamily, FamilySpace>;
+  readonly spaces: Map<Family, FamilySpace>;
 }
 
 /** One held address and everyone holding it (more than one only when sharing). */
 interface AddressUse {
-  readonly family: IpFamily;
+  readonly family: Family;
   readonly value: bigint;
   readonly address: string;
   pool: PoolState | null;
@@ -60,11 +68,9 @@ interface Holding {
 
 type Plan =
   | { readonly kind: 'keep'; readonly use: AddressUse }
-  | { readonly kind: 'claim'; readonly family: IpFamily; readonly value: bigint; readonly pool: PoolState }
-  | { readonly kind: 'taken'; readonly family: IpFamily; readonly ordinal: bigint; readonly pool: PoolState }
+  | { readonly kind: 'claim'; readonly family: Family; readonly value: bigint; readonly pool: PoolState }
+  | { readonly kind: 'taken'; readonly family: Family; readonly ordinal: bigint; readonly pool: PoolState }
   | { readonly kind: 'share'; readonly use: AddressUse };
-
-const FAMILIES: readonly IpFamily[] = ['IPv4', 'IPv6'];
 
 /**
  * Held addresses by value. Two V8 Map pathologies shape it (both measured by bench:allocator):
@@ -128,9 +134,9 @@ function describeSharing(s: Sharing | null): string {
 export class Allocator {
   private pools: PoolState[] = [];
   private poolsByName = new Map<string, PoolState>();
-  private readonly uses: Record<IpFamily, AddressIndex> = {
-    IPv4: new AddressIndex(),
-    IPv6: new AddressIndex(),
+  private readonly uses: Record<Family, AddressIndex> = {
+    ipv4: new AddressIndex(),
+    ipv6: new AddressIndex(),
   };
   private readonly holdings = new Map<string, Holding>();
   private readonly sharedByKey = new Map<string, Set<AddressUse>>();
@@ -149,7 +155,7 @@ export class Allocator {
    */
   setPools(defs: readonly PoolDefinition[]): SetPoolsResult {
     const pools: PoolState[] = defs.map((def) => {
-      const spaces = new Map<IpFamily, FamilySpace>();
+      const spaces = new Map<Family, FamilySpace>();
       for (const family of FAMILIES) {
         const space = new PoolSpace(family, def.addresses, def.avoidBuggyIPs);
         if (def.addresses.some((r) => r.family === family))
@@ -180,7 +186,7 @@ export class Allocator {
   }
 
   private locate(
-    family: IpFamily,
+    family: Family,
     value: bigint,
   ): { pool: PoolState; fs: FamilySpace; ordinal: bigint } | null {
     for (const pool of this.pools) {
@@ -267,7 +273,7 @@ export class Allocator {
         errors.push({
           cause: 'FamilyMismatch',
           family: ip.family,
-          message: `status holds more than one ${ip.family} address; ignoring ${formatIp(ip)}`,
+          message: `status holds more than one ${toIPFamily(ip.family)} address; ignoring ${formatIp(ip)}`,
         });
         continue;
       }
@@ -317,23 +323,26 @@ export class Allocator {
     const errors: AllocationError[] = [];
 
     // Explicit addresses: parse all, then check they fit the Service's families.
-    const explicit = new Map<IpFamily, IpAddress>();
+    const explicit = new Map<Family, IpAddress>();
     if (request.ips.length > 0) {
       for (const text of request.ips) {
         const ip = parseIp(text.trim());
         if (ip === undefined) {
-          errors.push({ cause: 'MalformedIP', message: `"${text}" is not an IPv4 or IPv6 address` });
+          errors.push({
+            cause: 'MalformedIP',
+            message: `${request.ipsFrom === undefined ? '' : `${request.ipsFrom}: `}"${text}" is not an IPv4 or IPv6 address`,
+          });
         } else if (explicit.has(ip.family)) {
           errors.push({
             cause: 'FamilyMismatch',
             family: ip.family,
-            message: `more than one ${ip.family} address requested (${formatIp(explicit.get(ip.family)!)}, ${formatIp(ip)}); at most one per family`,
+            message: `more than one ${toIPFamily(ip.family)} address requested (${formatIp(explicit.get(ip.family)!)}, ${formatIp(ip)}); at most one per family`,
           });
         } else if (!families.includes(ip.family)) {
           errors.push({
             cause: 'FamilyMismatch',
             family: ip.family,
-            message: `requested ${formatIp(ip)} is ${ip.family} but the Service's ipFamilies are [${families.join(', ')}] (${request.policy})`,
+            message: `requested ${formatIp(ip)} is ${toIPFamily(ip.family)} but the Service's ipFamilies are [${families.map(toIPFamily).join(', ')}] (${request.policy})`,
           });
         } else explicit.set(ip.family, ip);
       }
@@ -343,7 +352,7 @@ export class Allocator {
             errors.push({
               cause: 'FamilyMismatch',
               family: f,
-              message: `RequireDualStack with requested addresses needs one ${f} address too`,
+              message: `RequireDualStack with requested addresses needs one ${toIPFamily(f)} address too`,
             });
         }
       }
@@ -355,7 +364,19 @@ export class Allocator {
     if (request.pool !== undefined) {
       requestedPool = this.poolsByName.get(request.pool);
       if (requestedPool === undefined)
-        return fail([{ cause: 'UnknownPool', message: `address pool "${request.pool}" does not exist` }]);
+        return fail([
+          {
+            cause: 'UnknownPool',
+            message: annotationProblem(
+              annotations.addressPool,
+              `address pool "${request.pool}" does not exist`,
+              {
+                word: request.pool,
+                candidates: [...this.poolsByName.keys()],
+              },
+            ),
+          },
+        ]);
       if (!poolAllows(requestedPool.def, request))
         return fail([
           {
@@ -365,8 +386,8 @@ export class Allocator {
         ]);
     }
 
-    const plans = new Map<IpFamily, Plan>();
-    const familyErrors = new Map<IpFamily, AllocationError>();
+    const plans = new Map<Family, Plan>();
+    const familyErrors = new Map<Family, AllocationError>();
     for (const family of families) {
       const current = holding?.uses.find((u) => u.family === family);
       const currentOk = current !== undefined && this.conflictWith(current, service, sharing) === null;
@@ -468,7 +489,7 @@ export class Allocator {
 
   private planAutomatic(
     service: string,
-    family: IpFamily,
+    family: Family,
     request: AllocationRequest,
     requestedPool: PoolState | undefined,
   ): Plan | AllocationError {
@@ -477,18 +498,18 @@ export class Allocator {
       if (!requestedPool.spaces.has(family))
         return {
           cause: 'FamilyMismatch',
-          message: `address pool "${requestedPool.def.name}" has no ${family} addresses`,
+          message: `address pool "${requestedPool.def.name}" has no ${toIPFamily(family)} addresses`,
         };
       candidates = [requestedPool];
     } else {
       const withFamily = this.pools.filter((p) => p.spaces.has(family));
       if (withFamily.length === 0)
-        return { cause: 'NoPoolMatches', message: `no address pool has ${family} addresses` };
+        return { cause: 'NoPoolMatches', message: `no address pool has ${toIPFamily(family)} addresses` };
       const allowed = withFamily.filter((p) => poolAllows(p.def, request));
       if (allowed.length === 0)
         return {
           cause: 'NoPoolMatches',
-          message: `no ${family} address pool serves namespace "${request.namespace}" with these labels (serviceAllocation)`,
+          message: `no ${toIPFamily(family)} address pool serves namespace "${request.namespace}" with these labels (serviceAllocation)`,
         };
       candidates = allowed
         .filter((p) => p.def.autoAssign)
@@ -497,7 +518,7 @@ export class Allocator {
       if (candidates.length === 0)
         return {
           cause: 'AutoAssignDisabled',
-          message: `the ${family} pools that serve this Service (${allowed.map((p) => `"${p.def.name}"`).join(', ')}) have autoAssign: false; request one with herald.dev/address-pool or an address`,
+          message: `the ${toIPFamily(family)} pools that serve this Service (${allowed.map((p) => `"${p.def.name}"`).join(', ')}) have autoAssign: false; request one with herald.dev/address-pool or an address`,
         };
     }
     for (const pool of candidates) {
@@ -517,7 +538,7 @@ export class Allocator {
     }
     return {
       cause: 'PoolExhausted',
-      message: `no free ${family} address left in ${candidates.map((p) => `"${p.def.name}"`).join(', ')}`,
+      message: `no free ${toIPFamily(family)} address left in ${candidates.map((p) => `"${p.def.name}"`).join(', ')}`,
     };
   }
 
@@ -633,7 +654,7 @@ export class Allocator {
 }
 
 /** The families a Service needs: SingleStack → the primary one; dual-stack policies → each listed family. */
-export function wantedFamilies(request: AllocationRequest): IpFamily[] {
-  const listed: IpFamily[] = request.families.length === 0 ? ['IPv4'] : [...new Set(request.families)];
+export function wantedFamilies(request: AllocationRequest): Family[] {
+  const listed: Family[] = request.families.length === 0 ? ['ipv4'] : [...new Set(request.families)];
   return request.policy === 'SingleStack' ? [listed[0]!] : listed;
 }

@@ -1,5 +1,5 @@
 export { Allocator, canShare, wantedFamilies } from './allocator.ts';
 export { FreeSet, IntervalTree } from './interval-tree.ts';
-export { isBuggyIPv4, PoolSpace } from './pool-space.ts';
+export { PoolSpace } from './pool-space.ts';
 export { poolAllows } from './selection.ts';
 export * from './types.ts';

@@ -104,11 +104,11 @@ describe('FreeSet', () => {
 });
 
 describe('PoolSpace', () => {
-  const r = (start: bigint, end: bigint) => ({ family: 'IPv4' as const, start, end });
+  const r = (start: bigint, end: bigint) => ({ family: 'ipv4' as const, start, end });
   const base = 0xc6336400n; // 198.51.100.0
 
   it('maps ordinals over several ranges in address order', () => {
-    const space = new PoolSpace('IPv4', [r(base + 20n, base + 29n), r(base, base + 3n)], false);
+    const space = new PoolSpace('ipv4', [r(base + 20n, base + 29n), r(base, base + 3n)], false);
     expect(space.size).toBe(14n);
     expect(space.addressOf(0n)).toBe(base);
     expect(space.addressOf(4n)).toBe(base + 20n);
@@ -117,7 +117,7 @@ describe('PoolSpace', () => {
   });
 
   it('leaves .0 and .255 out with avoidBuggyIPs', () => {
-    const space = new PoolSpace('IPv4', [r(base, base + 511n)], true); // a /23
+    const space = new PoolSpace('ipv4', [r(base, base + 511n)], true); // a /23
     expect(space.size).toBe(508n);
     expect(space.addressOf(0n)).toBe(base + 1n);
     expect(space.addressOf(253n)).toBe(base + 254n);
@@ -128,7 +128,7 @@ describe('PoolSpace', () => {
   });
 
   it('counts a range that starts on .255 correctly', () => {
-    const space = new PoolSpace('IPv4', [r(base + 255n, base + 258n)], true);
+    const space = new PoolSpace('ipv4', [r(base + 255n, base + 258n)], true);
     expect(space.size).toBe(2n);
     expect(space.addressOf(0n)).toBe(base + 257n);
   });

@@ -2,7 +2,7 @@
 // (sorted, merged). With avoidBuggyIPs the IPv4 .0 and .255 addresses are simply not in the sequence, so the
 // free-set never sees them and needs no per-address exclusions.
 
-import type { AddressRange, IPFamily } from './types.ts';
+import { type Family, type IpRange, isBuggyIPv4 } from '@herald/inet';
 
 interface Segment {
   first: bigint;
@@ -28,22 +28,17 @@ function unrankBuggy(k: bigint): bigint {
   return ((k / 254n) << 8n) | ((k % 254n) + 1n);
 }
 
-export function isBuggyIPv4(value: bigint): boolean {
-  const last = value & 255n;
-  return last === 0n || last === 255n;
-}
-
 export class PoolSpace {
-  readonly family: IPFamily;
+  readonly family: Family;
   readonly size: bigint;
   private readonly segments: Segment[];
   private readonly skipsBuggy: boolean;
   private readonly rank: (a: bigint) => bigint;
   private readonly unrank: (k: bigint) => bigint;
 
-  constructor(family: IPFamily, ranges: readonly AddressRange[], avoidBuggyIPs: boolean) {
+  constructor(family: Family, ranges: readonly IpRange[], avoidBuggyIPs: boolean) {
     this.family = family;
-    this.skipsBuggy = avoidBuggyIPs && family === 'IPv4';
+    this.skipsBuggy = avoidBuggyIPs && family === 'ipv4';
     this.rank = this.skipsBuggy ? rankBuggy : rankPlain;
     this.unrank = this.skipsBuggy ? unrankBuggy : unrankPlain;
     const sorted = ranges.filter((r) => r.family === family).sort((a, b) => (a.start < b.start ? -1 : 1));

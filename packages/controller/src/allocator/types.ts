@@ -1,11 +1,11 @@
 // The allocator's vocabulary. Plain data only: no Kubernetes objects, so every rule is a unit test.
 
-import type { IpFamily, IpRange, LabelSelector, Labels } from '@herald/config';
+import type { LabelSelector, Labels, NodeAddressSource } from '@herald/config';
+import type { Family, IpRange } from '@herald/inet';
 
-// Addresses, ranges and selectors are @herald/config's types: the allocator consumes the parsed config as is.
+// Families and address ranges are @herald/inet's, selectors @herald/config's: the allocator consumes the parsed
+// config as is.
 export type { LabelSelector, Labels };
-export type IPFamily = IpFamily;
-export type AddressRange = IpRange;
 
 export interface ServiceAllocation {
   /** Lower is preferred; pools without a priority come after those with one. */
@@ -18,10 +18,15 @@ export interface ServiceAllocation {
 /** One address pool as the allocator needs it; structurally a subset of @herald/config's AddressPool. */
 export interface PoolDefinition {
   readonly name: string;
-  readonly addresses: readonly AddressRange[];
+  readonly addresses: readonly IpRange[];
   readonly autoAssign: boolean;
   readonly avoidBuggyIPs: boolean;
   readonly serviceAllocation: ServiceAllocation | undefined;
+  /**
+   * Set for a node-address pool (no `addresses`): the allocator never sees it; node-addresses/ serves its
+   * Services from the Nodes. Optional so range-only callers need not spell it.
+   */
+  readonly nodeAddresses?: NodeAddressSource | undefined;
 }
 
 export interface ServicePort {
@@ -47,11 +52,13 @@ export interface AllocationRequest {
   readonly labels: Labels;
   /** Labels of the Service's namespace; undefined when unknown (then namespaceSelectors do not match). */
   readonly namespaceLabels: Labels | undefined;
-  /** spec.ipFamilies in order (the first is the primary family). Empty means [IPv4]. */
-  readonly families: readonly IPFamily[];
+  /** spec.ipFamilies in order (the first is the primary family), in @herald/inet's spelling. Empty means [ipv4]. */
+  readonly families: readonly Family[];
   readonly policy: IPFamilyPolicy;
   /** Requested addresses as written (spec.loadBalancerIP or herald.dev/loadBalancerIPs); empty = any. */
   readonly ips: readonly string[];
+  /** Where `ips` were written (the annotation key or the field path), named in messages about them. */
+  readonly ipsFrom?: string;
   /** herald.dev/address-pool, if set. */
   readonly pool: string | undefined;
   /** null when the Service has no herald.dev/allow-shared-ip key: it shares with nobody. */
@@ -69,6 +76,10 @@ export const allocationCauses = [
   'PoolExhausted',
   'NoPoolMatches',
   'AutoAssignDisabled',
+  // Node-address pools (node-addresses/): a port+protocol another node-address Service holds on a node, and a
+  // pool with no node that may serve the Service.
+  'PortInUse',
+  'NoEligibleNode',
 ] as const;
 export type AllocationCause = (typeof allocationCauses)[number];
 
@@ -76,11 +87,11 @@ export interface AllocationError {
   readonly cause: AllocationCause;
   /** One sentence an operator can act on, naming the IP / pool / Service involved. */
   readonly message: string;
-  readonly family?: IPFamily;
+  readonly family?: Family;
 }
 
 export interface AssignedIP {
-  readonly family: IPFamily;
+  readonly family: Family;
   /** Canonical text form. */
   readonly address: string;
   readonly value: bigint;
@@ -131,7 +142,7 @@ export interface SetPoolsResult {
 
 export interface PoolStats {
   readonly pool: string;
-  readonly family: IPFamily;
+  readonly family: Family;
   /** Assignable addresses (excluding .0/.255 when avoidBuggyIPs). */
   readonly total: bigint;
   /** Distinct addresses held (a shared address counts once). */

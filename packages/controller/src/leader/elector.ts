@@ -3,12 +3,13 @@
 // over at shutdown (empty holder, 1 s duration) so a standby takes over on its next poll instead of waiting for
 // expiry.
 
-import { ApiException, type CoordinationV1Api, type V1Lease, V1MicroTime } from '@kubernetes/client-node';
-import type { Logger } from 'pino';
+import { apiErrorCode, describeApiError, type KubeClient, microTime } from '@herald/kube';
+import type { Logger } from '@herald/kube/process';
+import type { V1Lease } from '@kubernetes/client-node';
 import { decideLease, type LeaseRecord, type Observed, observe } from './lease.ts';
 
 export interface LeaderElectorOptions {
-  readonly api: CoordinationV1Api;
+  readonly api: Pick<KubeClient, 'get' | 'create' | 'replace'>;
   readonly namespace: string;
   readonly name: string;
   readonly identity: string;
@@ -21,12 +22,13 @@ export interface LeaderElectorOptions {
   readonly onApiError?: (verb: string) => void;
 }
 
+/** A Lease as the apiserver sends it: its MicroTimes are text (client-node's type says Date). */
 function recordOf(lease: V1Lease): LeaseRecord {
   const renew = lease.spec?.renewTime as unknown;
   return {
     holderIdentity: lease.spec?.holderIdentity ?? '',
     leaseDurationSeconds: lease.spec?.leaseDurationSeconds ?? 15,
-    renewTime: renew instanceof Date ? renew.toISOString() : renew === undefined ? undefined : String(renew),
+    renewTime: renew === undefined ? undefined : String(renew),
     leaseTransitions: lease.spec?.leaseTransitions ?? 0,
   };
 }
@@ -82,20 +84,28 @@ export class LeaderElector {
     this.schedule(this.leading ? this.o.retryPeriodMs : this.o.retryPeriodMs * (1 + Math.random() * 0.2));
   }
 
+  private get leasesPath(): string {
+    return `/apis/coordination.k8s.io/v1/namespaces/${encodeURIComponent(this.o.namespace)}/leases`;
+  }
+
+  private get leasePath(): string {
+    return `${this.leasesPath}/${encodeURIComponent(this.o.name)}`;
+  }
+
   private async tryAcquireOrRenew(): Promise<boolean> {
     const { api, namespace, name, identity } = this.o;
     const now = performance.now();
     try {
       let current: V1Lease | null = null;
       try {
-        current = await api.readNamespacedLease({ name, namespace });
+        current = await api.get<V1Lease>(this.leasePath);
       } catch (e) {
-        if (!(e instanceof ApiException && e.code === 404)) throw e;
+        if (apiErrorCode(e) !== 404) throw e;
       }
       this.observed = current === null ? null : observe(this.observed, recordOf(current), now);
       const action = decideLease(this.observed, identity, now);
       if (action.kind === 'wait') return false;
-      const time = new V1MicroTime();
+      const time = microTime();
       const spec = {
         holderIdentity: identity,
         leaseDurationSeconds: Math.round(this.o.leaseDurationMs / 1000),
@@ -105,25 +115,18 @@ export class LeaderElector {
           (current?.spec?.leaseTransitions ?? 0) + (action.kind === 'acquire' && current !== null ? 1 : 0),
       };
       if (action.kind === 'create') {
-        this.lease = await api.createNamespacedLease({
-          namespace,
-          body: { metadata: { name, namespace }, spec },
-        });
+        this.lease = await api.create<V1Lease>(this.leasesPath, { metadata: { name, namespace }, spec });
       } else {
-        this.lease = await api.replaceNamespacedLease({
-          name,
-          namespace,
-          body: { metadata: { ...current!.metadata }, spec },
-        });
+        this.lease = await api.replace<V1Lease>(this.leasePath, { metadata: { ...current!.metadata }, spec });
       }
       this.observed = observe(this.observed, recordOf(this.lease), performance.now());
       return true;
     } catch (e) {
-      const code = e instanceof ApiException ? e.code : undefined;
+      const code = apiErrorCode(e);
       // 409: someone else wrote the Lease between our read and write; they won this round.
       if (code !== 409) {
         this.o.onApiError?.('lease');
-        this.o.log.warn({ err: String(e), lease: name }, 'lease read/write failed');
+        this.o.log.warn({ err: describeApiError(e), lease: name }, 'lease read/write failed');
       }
       return false;
     }
@@ -136,23 +139,14 @@ export class LeaderElector {
     if (!this.leading || this.lease === null) return;
     this.leading = false;
     try {
-      await this.o.api.replaceNamespacedLease({
-        name: this.o.name,
-        namespace: this.o.namespace,
-        body: {
-          metadata: { ...this.lease.metadata },
-          spec: {
-            ...this.lease.spec,
-            holderIdentity: '',
-            leaseDurationSeconds: 1,
-            renewTime: new V1MicroTime(),
-          },
-        },
+      await this.o.api.replace(this.leasePath, {
+        metadata: { ...this.lease.metadata },
+        spec: { ...this.lease.spec, holderIdentity: '', leaseDurationSeconds: 1, renewTime: microTime() },
       });
       this.o.log.info({ lease: this.o.name }, 'released the lease');
     } catch (e) {
       this.o.log.warn(
-        { err: String(e) },
+        { err: describeApiError(e) },
         'could not release the lease; a standby takes over when it expires',
       );
     }

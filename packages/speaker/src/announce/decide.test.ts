@@ -1,6 +1,6 @@
+import { poolRange } from '../testing/pool-range.ts';
 import { buildNodeContext, decideAll, decideService, type NodeContext } from './decide.ts';
 import { canServe } from './endpoints.ts';
-import { parseInterval } from './ip.ts';
 import type {
   AdvertisementView,
   EndpointSliceSnapshot,
@@ -16,9 +16,9 @@ const match = (s: LabelSelector, labels: Readonly<Record<string, string>>) =>
   Object.entries(s.matchLabels ?? {}).every(([k, v]) => labels[k] === v);
 
 const pools = [
-  { name: 'v4', ranges: [parseInterval('198.51.100.0/24')!] },
-  { name: 'v6', ranges: [parseInterval('2001:db8:100::/64')!] },
-  { name: 'other', ranges: [parseInterval('198.51.101.10-198.51.101.20')!] },
+  { name: 'v4', ranges: [poolRange('198.51.100.0/24')] },
+  { name: 'v6', ranges: [poolRange('2001:db8:100::/64')] },
+  { name: 'other', ranges: [poolRange('198.51.101.10-198.51.101.20')] },
 ];
 const peerA: PeerView = { name: 'a', internal: false, nodeSelectors: [] };
 const peerB: PeerView = { name: 'b', internal: true, nodeSelectors: [] };
@@ -258,6 +258,195 @@ describe('decideService', () => {
     ]);
     expect(d.routes[0]!.attributes.communities).toEqual(['65000:1']);
     expect(d.routes[0]!.attributes.largeCommunities).toEqual(['65000:1:2']);
+  });
+});
+
+describe('decideService: traffic (weights, drains, per-Service attributes)', () => {
+  const terminating = { ready: false, serving: true, terminating: true };
+  const weighted = ctx({ config: config({ advertisements: [ad({ weighting: true })] }) });
+  const weights = (c: NodeContext, s: ServiceSnapshot, slices: EndpointSliceSnapshot[]) =>
+    decideService(s, slices, c)
+      .routes.map((r) => `${r.peer} ${r.prefix} ${r.attributes.weight}`)
+      .sort();
+
+  it('Local: the weight is the ready endpoints on this node, per family', () => {
+    const s = svc(['198.51.100.7', '2001:db8:100::7'], { externalTrafficPolicy: 'Local' });
+    const v4 = slice([
+      { node: 'n1', cond: ready },
+      { node: 'n1', cond: ready },
+      { node: 'n1', cond: terminating },
+      { node: 'n2', cond: ready },
+    ]);
+    const v6 = slice([{ node: 'n1', cond: ready }], 'IPv6');
+    expect(weights(weighted, s, [v4, v6])).toEqual([
+      'a 198.51.100.7/32 2',
+      'a 2001:db8:100::7/128 1',
+      'b 198.51.100.7/32 2',
+      'b 2001:db8:100::7/128 1',
+    ]);
+    // A family without slices counts the other family's Pods.
+    expect(weights(weighted, s, [v4])).toContain('a 2001:db8:100::7/128 2');
+  });
+
+  it('Cluster: 1 from every node; no weighting: no weight at all', () => {
+    const eps = [
+      slice([
+        { node: 'n2', cond: ready },
+        { node: 'n2', cond: ready },
+      ]),
+    ];
+    expect(weights(weighted, svc(['198.51.100.7']), eps)).toEqual([
+      'a 198.51.100.7/32 1',
+      'b 198.51.100.7/32 1',
+    ]);
+    expect(decideService(svc(['198.51.100.7']), eps, ctx()).routes[0]!.attributes).not.toHaveProperty(
+      'weight',
+    );
+  });
+
+  it('draining: only terminating endpoints left (on this node for Local, anywhere for Cluster)', () => {
+    const localSvc = svc(['198.51.100.7'], { externalTrafficPolicy: 'Local' });
+    const d = decideService(
+      localSvc,
+      [
+        slice([
+          { node: 'n1', cond: terminating },
+          { node: 'n2', cond: ready },
+        ]),
+      ],
+      weighted,
+    );
+    expect(d).toMatchObject({ draining: true, reason: 'every serving endpoint on this node is terminating' });
+    expect(d.routes.map((r) => r.attributes.weight)).toEqual([1, 1]); // still serving: counted until they go
+    const cluster = decideService(svc(['198.51.100.7']), [slice([{ node: 'n1', cond: terminating }])], ctx());
+    expect(cluster.draining).toBe(true);
+    const staying = decideService(
+      svc(['198.51.100.7']),
+      [
+        slice([
+          { node: 'n1', cond: terminating },
+          { node: 'n2', cond: ready },
+        ]),
+      ],
+      ctx(),
+    );
+    expect(staying.draining).toBeUndefined();
+  });
+
+  it('planned and unplanned withdrawals are told apart', () => {
+    const eps = [slice([{ node: 'n1', cond: ready }])];
+    const unplanned = (c: NodeContext, s: ServiceSnapshot, e: EndpointSliceSnapshot[]) =>
+      decideService(s, e, c).unplanned ?? false;
+    expect(unplanned(ctx(), svc(['198.51.100.7']), [slice([{ node: 'n1', cond: { ready: false } }])])).toBe(
+      true,
+    );
+    expect(
+      unplanned(
+        ctx({ node: node({ conditions: [{ type: 'NetworkUnavailable', status: 'True' }] }) }),
+        svc(['198.51.100.7']),
+        eps,
+      ),
+    ).toBe(true);
+    expect(unplanned(ctx({ node: undefined }), svc(['198.51.100.7']), eps)).toBe(true);
+    expect(
+      unplanned(
+        ctx({ node: node({ labels: { 'node.kubernetes.io/exclude-from-external-load-balancers': '' } }) }),
+        svc(['198.51.100.7']),
+        eps,
+      ),
+    ).toBe(false);
+    expect(unplanned(ctx(), svc([]), eps)).toBe(false);
+    expect(
+      unplanned(
+        ctx(),
+        { ...svc(['198.51.100.7']), metadata: { namespace: 'ns', name: 's1', deletionTimestamp: 'x' } },
+        eps,
+      ),
+    ).toBe(false);
+  });
+
+  it('a cordoned node withdraws the routes of advertisements with cordonedNodes: withdraw, and says why', () => {
+    const cordoned = { ...node(), spec: { unschedulable: true } };
+    const eps = [slice([{ node: 'n1', cond: ready }])];
+    const both = config({
+      advertisements: [
+        ad({ name: 'drain', peers: ['a'], withdrawFromCordonedNodes: true }),
+        ad({ name: 'keep', peers: ['b'] }),
+      ],
+    });
+    expect(prefixes(ctx({ node: cordoned, config: both }), svc(['198.51.100.7']), eps)).toEqual([
+      'b 198.51.100.7/32',
+    ]);
+    const only = config({ advertisements: [ad({ name: 'drain', withdrawFromCordonedNodes: true })] });
+    const d = decideService(svc(['198.51.100.7']), eps, ctx({ node: cordoned, config: only }));
+    expect(d).toMatchObject({
+      routes: [],
+      reason:
+        'Node is cordoned (spec.unschedulable) and bgpAdvertisement drain withdraws from cordoned nodes',
+    });
+    expect(d.unplanned).toBeUndefined();
+    expect(prefixes(ctx({ config: only }), svc(['198.51.100.7']), eps)).toHaveLength(2);
+  });
+
+  it('two advertisements giving one Service the same route: one contribution, the larger settings', () => {
+    const c = ctx({
+      config: config({
+        advertisements: [
+          ad({ name: 'x', communities: ['65000:1'], weighting: true, drainMs: 5_000 }),
+          ad({ name: 'y', communities: ['65000:2'], drainMs: 30_000, weightHoldDownMs: 7_000 }),
+        ],
+      }),
+    });
+    const d = decideService(svc(['198.51.100.7']), [slice([{ node: 'n1', cond: ready }])], c);
+    expect(d.routes.filter((r) => r.peer === 'a')).toEqual([
+      {
+        peer: 'a',
+        prefix: '198.51.100.7/32',
+        family: 'ipv4',
+        attributes: {
+          localPref: undefined,
+          communities: ['65000:1', '65000:2'],
+          largeCommunities: [],
+          weight: 1,
+        },
+        advertisement: 'x',
+        drainMs: 30_000,
+        weightHoldDownMs: 7_000,
+      },
+    ]);
+  });
+
+  it('per-Service attributes: each advertisement adds what it allows; LOCAL_PREF replaces its own (iBGP)', () => {
+    const allowAll = {
+      communities: [{ text: '64512:*', asn: 64512, value: undefined }],
+      largeCommunities: [{ text: '64512:*:*', global: 64512, local1: undefined, local2: undefined }],
+      localPref: { minimum: 0, maximum: 500 },
+    };
+    const c = ctx({
+      config: config({
+        advertisements: [
+          ad({ name: 'open', peers: ['b'], localPref: 100, serviceAttributes: allowAll }),
+          ad({ name: 'closed', peers: ['a'] }),
+        ],
+      }),
+    });
+    const s: ServiceSnapshot = {
+      ...svc(['198.51.100.7']),
+      metadata: {
+        namespace: 'ns',
+        name: 's1',
+        annotations: {
+          'herald.dev/bgp-communities': '64512:7',
+          'herald.dev/bgp-large-communities': '64512:1:2',
+          'herald.dev/bgp-local-pref': '300',
+        },
+      },
+    };
+    const routes = decideService(s, [slice([{ node: 'n1', cond: ready }])], c).routes;
+    expect(routes.map((r) => [r.peer, r.attributes]).sort()).toEqual([
+      ['a', { localPref: undefined, communities: [], largeCommunities: [] }],
+      ['b', { localPref: 300, communities: ['64512:7'], largeCommunities: ['64512:1:2'] }],
+    ]);
   });
 });
 

@@ -1,5 +1,5 @@
 import { buildNodeContext, decideService } from '../announce/decide.ts';
-import { parseInterval } from '../announce/ip.ts';
+import { poolRange } from '../testing/pool-range.ts';
 import { slimEndpointSlice, slimService } from './slim.ts';
 
 describe('slim objects', () => {
@@ -10,7 +10,7 @@ describe('slim objects', () => {
         namespace: 'ns',
         uid: 'u',
         resourceVersion: '7',
-        annotations: { big: 'x'.repeat(1000) },
+        annotations: { big: 'x'.repeat(1000), 'herald.dev/bgp-communities': '64512:7' },
         managedFields: [{ manager: 'kubectl' }],
       },
       spec: {
@@ -38,10 +38,22 @@ describe('slim objects', () => {
       nodeName: 'n1',
       node: { metadata: { name: 'n1' } },
       config: {
-        pools: [{ name: 'p', ranges: [parseInterval('198.51.100.0/24')!] }],
+        pools: [{ name: 'p', ranges: [poolRange('198.51.100.0/24')] }],
         peers: [{ name: 'r', internal: false, nodeSelectors: [] }],
         advertisements: [
-          { name: 'a', pools: [], peers: [], nodeSelectors: [], communities: [], largeCommunities: [] },
+          {
+            name: 'a',
+            pools: [],
+            peers: [],
+            nodeSelectors: [],
+            communities: [],
+            largeCommunities: [],
+            serviceAttributes: {
+              communities: [{ text: '64512:*', asn: 64512, value: undefined }],
+              largeCommunities: [],
+              localPref: undefined,
+            },
+          },
         ],
       },
       match: () => true,
@@ -49,8 +61,13 @@ describe('slim objects', () => {
     const full = decideService(svc, [slice], ctx);
     const slim = decideService(slimService(svc as never), [slimEndpointSlice(slice as never)], ctx);
     expect(full.routes).toHaveLength(1);
+    expect(full.routes[0]?.attributes.communities).toEqual(['64512:7']);
     expect(slim).toEqual(full);
     expect(JSON.stringify(slimService(svc as never))).not.toContain('managedFields');
+    expect(slimService(svc as never).metadata?.annotations).toEqual({
+      'herald.dev/bgp-communities': '64512:7',
+    });
+    expect(slimService({ metadata: { annotations: { big: 'x' } } }).metadata?.annotations).toBeUndefined();
     expect(slimEndpointSlice(slice as never).metadata?.labels).toEqual({ 'kubernetes.io/service-name': 's' });
   });
 });

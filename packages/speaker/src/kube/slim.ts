@@ -1,7 +1,20 @@
 // What the speaker keeps of each cached object: exactly the fields the announce decision and the Events read.
-// Everything else (managedFields, annotations, ports, topology hints…) is dropped before caching.
-import type { V1EndpointSlice, V1Service } from '@kubernetes/client-node';
-import { serviceNameLabel } from '../announce/model.ts';
+// Everything else (managedFields, other annotations, ports, topology hints…) is dropped before caching; the
+// EndpointSlice slim is @herald/kube's, shared with the controller.
+import { serviceAttributeAnnotations } from '@herald/config';
+import type { V1Service } from '@kubernetes/client-node';
+
+/** The per-Service BGP attribute annotations, when the Service has any (most have none: no object kept). */
+function bgpAnnotations(all: Record<string, string> | undefined): Record<string, string> | undefined {
+  let out: Record<string, string> | undefined;
+  for (const k of serviceAttributeAnnotations) {
+    const v = all?.[k];
+    if (v === undefined) continue;
+    out ??= {};
+    out[k] = v;
+  }
+  return out;
+}
 
 export function slimService(s: V1Service): V1Service {
   const m = s.metadata;
@@ -12,6 +25,7 @@ export function slimService(s: V1Service): V1Service {
       uid: m?.uid,
       resourceVersion: m?.resourceVersion,
       deletionTimestamp: m?.deletionTimestamp,
+      annotations: bgpAnnotations(m?.annotations),
     },
     spec: {
       type: s.spec?.type,
@@ -23,27 +37,5 @@ export function slimService(s: V1Service): V1Service {
   };
 }
 
-export function slimEndpointSlice(e: V1EndpointSlice): V1EndpointSlice {
-  const m = e.metadata;
-  const owner = m?.labels?.[serviceNameLabel];
-  return {
-    metadata: {
-      name: m?.name,
-      namespace: m?.namespace,
-      resourceVersion: m?.resourceVersion,
-      labels: owner === undefined ? undefined : { [serviceNameLabel]: owner },
-    },
-    addressType: e.addressType,
-    endpoints: (e.endpoints ?? []).map((ep) => ({
-      addresses: ep.addresses,
-      nodeName: ep.nodeName,
-      conditions: ep.conditions
-        ? {
-            ready: ep.conditions.ready,
-            serving: ep.conditions.serving,
-            terminating: ep.conditions.terminating,
-          }
-        : undefined,
-    })),
-  };
-}
+/** Slices are slimmed the same way by every Herald program (@herald/kube). */
+export { slimEndpointSlice } from '@herald/kube';

@@ -1,24 +1,9 @@
-import { AnnouncementEventThrottle, type ThrottleClock } from './announce-events.ts';
+import { FakeClock } from '@herald/kube';
+import { AnnouncementEventThrottle } from './announce-events.ts';
 
 function fakeClock() {
-  let now = 0;
-  const timers: Array<{ at: number; fn: () => void; cancelled: boolean }> = [];
-  const clock: ThrottleClock = {
-    now: () => now,
-    schedule: (fn, ms) => {
-      const t = { at: now + ms, fn, cancelled: false };
-      timers.push(t);
-      return { cancel: () => (t.cancelled = true) };
-    },
-  };
-  const advance = (ms: number) => {
-    now += ms;
-    for (const t of timers.filter((t) => !t.cancelled && t.at <= now)) {
-      t.cancelled = true;
-      t.fn();
-    }
-  };
-  return { clock, advance };
+  const clock = new FakeClock(0);
+  return { clock, advance: (ms: number) => clock.advance(ms) };
 }
 
 const on = { announcing: true, detail: 'x' };

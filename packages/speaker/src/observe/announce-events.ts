@@ -3,40 +3,33 @@
 // that flipped and flipped back inside the cooldown produces no Event at all. Clock and timers are injected so
 // the rules are unit-tested without real time.
 
+import { type Clock, realClock } from '@herald/kube';
+
 export interface AnnouncementState {
   readonly announcing: boolean;
   /** Human-readable detail: prefixes and peers when announcing, the reason when not. */
   readonly detail: string;
 }
 
-export interface ThrottleClock {
-  now(): number;
-  schedule(fn: () => void, ms: number): { cancel(): void };
-}
-
-export const realClock: ThrottleClock = {
-  now: () => Date.now(),
-  schedule: (fn, ms) => {
-    const t = setTimeout(fn, ms);
-    t.unref();
-    return { cancel: () => clearTimeout(t) };
-  },
-};
-
 interface KeyState {
   emitted?: boolean;
   emittedAt: number;
   current: AnnouncementState;
-  pending?: { cancel(): void };
+  /** Timer handle of the flush scheduled for the end of the cooldown. */
+  pending?: unknown;
 }
 
 export class AnnouncementEventThrottle {
   readonly #keys = new Map<string, KeyState>();
   readonly #emit: (key: string, state: AnnouncementState) => void;
-  readonly #clock: ThrottleClock;
+  readonly #clock: Clock;
   readonly #cooldownMs: number;
 
-  constructor(emit: (key: string, state: AnnouncementState) => void, cooldownMs = 30_000, clock = realClock) {
+  constructor(
+    emit: (key: string, state: AnnouncementState) => void,
+    cooldownMs = 30_000,
+    clock: Clock = realClock,
+  ) {
     this.#emit = emit;
     this.#cooldownMs = cooldownMs;
     this.#clock = clock;
@@ -54,16 +47,18 @@ export class AnnouncementEventThrottle {
       this.#keys.set(key, k);
     }
     k.current = state;
-    if (k.pending) return; // the pending flush will look at the latest state
+    if (k.pending !== undefined) return; // the pending flush will look at the latest state
     if (k.emitted === state.announcing) return;
-    const wait = k.emittedAt + this.#cooldownMs - this.#clock.now();
-    if (wait <= 0) this.#flush(key, k);
-    else k.pending = this.#clock.schedule(() => this.#flush(key, k), wait);
+    const entry = k;
+    const wait = entry.emittedAt + this.#cooldownMs - this.#clock.now();
+    if (wait <= 0) this.#flush(key, entry);
+    else entry.pending = this.#clock.setTimeout(() => this.#flush(key, entry), wait);
   }
 
   /** The Service is gone: forget it (no Event: the object it would be attached to no longer exists). */
   forget(key: string): void {
-    this.#keys.get(key)?.pending?.cancel();
+    const k = this.#keys.get(key);
+    if (k?.pending !== undefined) this.#clock.clearTimeout(k.pending);
     this.#keys.delete(key);
   }
 
@@ -76,6 +71,6 @@ export class AnnouncementEventThrottle {
   }
 
   stop(): void {
-    for (const k of this.#keys.values()) k.pending?.cancel();
+    for (const k of this.#keys.values()) if (k.pending !== undefined) this.#clock.clearTimeout(k.pending);
   }
 }

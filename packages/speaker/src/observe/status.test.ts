@@ -1,4 +1,3 @@
-import { parseListenAddress } from './http.ts';
 import { buildStatus } from './status.ts';
 
 describe('buildStatus', () => {
@@ -31,7 +30,7 @@ describe('buildStatus', () => {
       version: '0.1.0',
       ready: true,
       shutdownMode: 'withdraw',
-      config: { loaded: true, stale: false, errors: [], loadedAt: null },
+      config: { loaded: true, stale: false, errors: [], loadedAt: null, digest: 'sha256:00' },
       kube: [],
       sessions: [session],
       announced: new Map([['r4', [route('198.51.100.1/32', 'ipv4'), route('2001:db8:100::1/128', 'ipv6')]]]),
@@ -46,7 +45,7 @@ describe('buildStatus', () => {
       version: '0.1.0',
       ready: true,
       shutdownMode: 'graceful-restart',
-      config: { loaded: true, stale: false, errors: [], loadedAt: null },
+      config: { loaded: true, stale: false, errors: [], loadedAt: null, digest: 'sha256:00' },
       kube: [],
       sessions: [
         {
@@ -104,14 +103,62 @@ describe('buildStatus', () => {
     ]);
     expect(doc.services).toEqual({ announcing: 1, notAnnouncing: 1 });
   });
-});
 
-describe('parseListenAddress', () => {
-  it('accepts host:port and [v6]:port and rejects the rest with the expected form', () => {
-    expect(parseListenAddress('0.0.0.0:7473')).toEqual({ host: '0.0.0.0', port: 7473 });
-    expect(parseListenAddress('[::]:7473')).toEqual({ host: '::', port: 7473 });
-    expect(parseListenAddress(':9000')).toEqual({ host: '0.0.0.0', port: 9000 });
-    expect(() => parseListenAddress('7473')).toThrow(/expected host:port/);
-    expect(() => parseListenAddress('a:70000')).toThrow(/invalid listen address/);
+  it('shows each route’s weight (and the link bandwidth sent for it) and its drain', () => {
+    const since = Date.UTC(2026, 11, 1, 12, 0, 0);
+    const doc = buildStatus({
+      node: 'n1',
+      version: '0.1.0',
+      ready: true,
+      shutdownMode: 'withdraw',
+      config: { loaded: true, stale: false, errors: [], loadedAt: null, digest: 'sha256:00' },
+      kube: [],
+      sessions: [],
+      announced: new Map([
+        [
+          'r4',
+          [
+            {
+              prefix: '198.51.100.1/32',
+              family: 'ipv4' as const,
+              attributes: { communities: [], largeCommunities: [], weight: 3 },
+              services: ['ns/a'],
+            },
+            {
+              prefix: '198.51.100.2/32',
+              family: 'ipv4' as const,
+              attributes: {
+                communities: ['65000:1'],
+                largeCommunities: [],
+                weight: 1,
+                gracefulShutdown: true,
+              },
+              services: ['ns/b'],
+              drain: { since, withdrawAt: since + 30_000 },
+            },
+          ],
+        ],
+      ]),
+      decisions: new Map(),
+    });
+    expect(doc.announced.r4).toEqual([
+      {
+        prefix: '198.51.100.1/32',
+        services: ['ns/a'],
+        communities: [],
+        largeCommunities: [],
+        weight: 3,
+        linkBandwidth: '3 Mbit/s',
+      },
+      {
+        prefix: '198.51.100.2/32',
+        services: ['ns/b'],
+        communities: ['65000:1', 'graceful-shutdown'],
+        largeCommunities: [],
+        weight: 1,
+        linkBandwidth: '1 Mbit/s',
+        drain: { since: '2026-12-01T12:00:00.000Z', withdrawAt: '2026-12-01T12:00:30.000Z' },
+      },
+    ]);
   });
 });

@@ -1,6 +1,8 @@
 // The /status document: what this speaker peers with and announces, for operators and `heraldctl status`.
 // The shape is a public contract (heraldctl parses it): add fields, never rename them.
-import type { DesiredRoute } from '../announce/model.ts';
+
+import { type DesiredRoute, LINK_BANDWIDTH_PER_ENDPOINT } from '../announce/model.ts';
+import type { L2Status } from '../l2/announcer.ts';
 import type { ConfigStatus } from '../runtime.ts';
 import type { SessionSnapshot } from '../sessions/port.ts';
 
@@ -31,10 +33,18 @@ export interface StatusDocument {
         localPref?: number;
         communities: readonly string[];
         largeCommunities: readonly string[];
+        /** weighting: endpoints — the endpoints behind this node the route is weighted by. */
+        weight?: number;
+        /** The link bandwidth community sent for `weight`. */
+        linkBandwidth?: string;
+        /** While the route carries GRACEFUL_SHUTDOWN before its withdrawal (RFC 8326). */
+        drain?: { since: string; withdrawAt: string };
       }>
     >
   >;
   readonly services: { readonly announcing: number; readonly notAnnouncing: number };
+  /** Layer-2 mode (docs/l2.md): the mesh, the interfaces, and who answers for each L2 address. */
+  readonly l2?: L2Status;
 }
 
 export function buildStatus(args: {
@@ -47,6 +57,7 @@ export function buildStatus(args: {
   sessions: readonly SessionSnapshot[];
   announced: ReadonlyMap<string, readonly DesiredRoute[]>;
   decisions: ReadonlyMap<string, { announcing: boolean }>;
+  l2?: L2Status;
 }): StatusDocument {
   const announced: Record<string, StatusDocument['announced'][string]> = {};
   for (const [peer, routes] of args.announced) {
@@ -54,8 +65,24 @@ export function buildStatus(args: {
       prefix: r.prefix,
       services: r.services,
       ...(r.attributes.localPref !== undefined ? { localPref: r.attributes.localPref } : {}),
-      communities: r.attributes.communities,
+      communities: r.attributes.gracefulShutdown
+        ? [...new Set([...r.attributes.communities, 'graceful-shutdown'])]
+        : r.attributes.communities,
       largeCommunities: r.attributes.largeCommunities,
+      ...(r.attributes.weight !== undefined
+        ? {
+            weight: r.attributes.weight,
+            linkBandwidth: `${(r.attributes.weight * LINK_BANDWIDTH_PER_ENDPOINT * 8) / 1e6} Mbit/s`,
+          }
+        : {}),
+      ...(r.drain
+        ? {
+            drain: {
+              since: new Date(r.drain.since).toISOString(),
+              withdrawAt: new Date(r.drain.withdrawAt).toISOString(),
+            },
+          }
+        : {}),
     }));
   }
   const sessions = args.sessions.map((s) => {
@@ -79,5 +106,6 @@ export function buildStatus(args: {
     sessions,
     announced,
     services: { announcing, notAnnouncing: args.decisions.size - announcing },
+    ...(args.l2 ? { l2: args.l2 } : {}),
   };
 }

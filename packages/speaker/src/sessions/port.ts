@@ -1,6 +1,9 @@
 // What the speaker runtime needs from a BGP session. The adapter over @herald/bgp implements it; the runtime
 // and its tests only see this port, so the announce logic never depends on socket details.
+import type { ConnectFailureKind, TransportSummary } from '@herald/bgp';
 import type { DesiredRoute } from '../announce/model.ts';
+import type { PasswordProblem } from '../peer-password.ts';
+import type { BfdPeerStatus } from './bfd-coupling.ts';
 
 /**
  * SIGTERM behaviour (see docs/concepts.md, "Shutdown and graceful restart"):
@@ -20,6 +23,12 @@ export interface NotificationCount {
   readonly subcode: number;
   readonly count: number;
 }
+
+/** The session's socket rules as /status shows them: TTL, minimum TTL, TCP-MD5, device; never the key. */
+export type SessionTransport = TransportSummary & {
+  /** `namespace/name key k` of the Secret the TCP-MD5 password comes from. */
+  readonly passwordSecret?: string;
+};
 
 export interface SessionSnapshot {
   readonly peer: string;
@@ -46,6 +55,19 @@ export interface SessionSnapshot {
   readonly lastError: string | null;
   /** Prefixes on the wire per family (the Adj-RIB-Out's count): only families the session negotiated. */
   readonly prefixesAdvertised?: { readonly ipv4: number; readonly ipv6: number };
+  /** Prefixes the router currently advertises to us, per family (counted, never used). */
+  readonly prefixesReceived?: { readonly ipv4: number; readonly ipv6: number };
+  /** Prefixes the `block` prefix limit ignored in the current session, per family. */
+  readonly prefixesBlocked?: { readonly ipv4: number; readonly ipv6: number };
+  /** Times the prefix limit was reached since the session was opened. */
+  readonly prefixLimitReached?: number;
+  /** BFD with this peer (peers[].bfd); absent when BFD is off. */
+  readonly bfd?: BfdPeerStatus;
+  /** Set while the session cannot be opened: its password cannot be used (lastError says why). */
+  readonly blocked?: PasswordProblem;
+  /** Outgoing connection attempts that failed, by why (`timeout`: the SYN was never answered). */
+  readonly connectFailures?: Readonly<Record<ConnectFailureKind, number>>;
+  readonly transport?: SessionTransport;
 }
 
 export interface PeerSessionPort {
@@ -71,7 +93,9 @@ export interface SessionDriver<P> {
   open(peer: string, settings: P, node: NodeAddresses): PeerSessionPort;
   /** Whether two settings need the same session (false → restart). */
   sameSettings(a: P, b: P): boolean;
-  /** Called after each session plan so the driver can start/stop the passive listener. */
-  setPassivePeers(peers: ReadonlyMap<string, P>): void;
+  /** Called after each session plan so the driver can start/stop the passive listener on the node's addresses. */
+  setPassivePeers(peers: ReadonlyMap<string, P>, node: NodeAddresses): void;
+  /** Called after each session plan with the same peers: start, re-time or stop their BFD sessions. */
+  setBfdPeers?(peers: ReadonlyMap<string, P>): void;
   close(): Promise<void>;
 }
