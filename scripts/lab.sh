@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# `npm run lab`: the local lab. As root on a fresh machine: installs FRR (and curl, iproute2) from Debian if
-# missing, builds/caches the test-bed binaries (kube-apiserver, etcd, helm, kubectl), then runs
+# `npm run lab`: the local lab. As root on a fresh machine: installs FRR (and curl, iproute2, and iptables and
+# nftables for kube-proxy) from Debian if missing, builds/caches the test-bed binaries (kube-apiserver, etcd,
+# helm, kubectl, kube-proxy), then runs
 # e2e/src/lab-cli.ts, which starts the whole Herald system and prints what to try. Ctrl-C stops and cleans up.
 #   npm run lab                     start (stays up until Ctrl-C)
 #   npm run lab -- --once           start, verify the VIP answers from the client, clean up, exit
+#   npm run lab -- --mode l2        layer-2 mode: ARP/NDP announcers instead of BGP, client on the node segment
+#   npm run lab -- --mode node-addresses [--kube-proxy nftables]   no BGP, no L2: node addresses + kube-proxy
 #   npm run lab -- down             clean up what a crashed lab left behind (bash scripts/lab.sh down works too)
 # The lab only ever creates (and removes) its own network namespaces, processes and temp dirs; every lab
 # address lives inside those namespaces (docs/lab.md).
@@ -28,8 +31,9 @@ if [[ "$(id -u)" != 0 ]]; then
   exit 1
 fi
 
-echo "[lab] checking the routers and tools (FRR, curl, iproute2)"
-bash scripts/ensure-debian-packages.sh frr:/usr/lib/frr/bgpd curl:/usr/bin/curl iproute2:/usr/sbin/ip || exit 1
+echo "[lab] checking the routers and tools (FRR, curl, iproute2, iptables, nftables)"
+bash scripts/ensure-debian-packages.sh frr:/usr/lib/frr/bgpd curl:/usr/bin/curl iproute2:/usr/sbin/ip \
+  iptables:/usr/sbin/iptables nftables:/usr/sbin/nft || exit 1
 
 echo "[lab] test-bed binaries (first run on a machine builds them from Go modules: about 8 minutes)"
 HERALD_TESTBIN_DIR="$(bash e2e/testbin/ensure.sh)" || { echo "lab: building the test bed failed" >&2; exit 1; }

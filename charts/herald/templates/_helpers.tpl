@@ -102,3 +102,98 @@ app.kubernetes.io/component: {{ .component }}
 {{- define "herald.metricsServiceEnabled" -}}
 {{- if or .Values.metrics.service.enabled .Values.metrics.serviceMonitor.enabled -}}true{{- end -}}
 {{- end -}}
+
+{{/* "true" when /metrics and /status need TLS and a token (metrics.auth: kubernetes). */}}
+{{- define "herald.metricsSecure" -}}
+{{- if eq .Values.metrics.auth "kubernetes" -}}true{{- end -}}
+{{- end -}}
+
+{{/* The Secret holding the metrics serving certificate (tls.crt, tls.key, ca.crt). */}}
+{{- define "herald.metricsTlsSecretName" -}}
+{{- default (printf "%s-metrics-tls" (include "herald.fullname" .)) .Values.metrics.tls.existingSecret -}}
+{{- end -}}
+
+{{/* DNS name a client verifies a component's metrics certificate against. Call with (dict "ctx" $ "component" "speaker"). */}}
+{{- define "herald.metricsServerName" -}}
+{{- printf "%s-%s-metrics.%s.svc" (include "herald.fullname" .ctx) .component .ctx.Release.Namespace -}}
+{{- end -}}
+
+{{/* ServiceAccount whose token the chart's ServiceMonitors/PodMonitors scrape with. */}}
+{{- define "herald.metricsScraperName" -}}
+{{- printf "%s-metrics-scraper" (include "herald.fullname" .) | trunc 63 | trimSuffix "-" -}}
+{{- end -}}
+
+{{- define "herald.monitorsEnabled" -}}
+{{- if or .Values.metrics.serviceMonitor.enabled .Values.metrics.podMonitor.enabled -}}true{{- end -}}
+{{- end -}}
+
+{{/* Serving flags and the certificate mount, shared by both workloads. Call with (dict "ctx" $ "component" "speaker" "values" $s). */}}
+{{- define "herald.servingArgs" -}}
+- --metrics-address={{ include "herald.metricsAddress" .values.metrics }}
+- --health-address={{ if eq .component "speaker" }}127.0.0.1{{ else }}0.0.0.0{{ end }}:{{ .values.health.port }}
+- --metrics-auth={{ .ctx.Values.metrics.auth }}
+{{- if include "herald.metricsSecure" .ctx }}
+- --tls-cert-file=/etc/herald/metrics-tls/tls.crt
+- --tls-key-file=/etc/herald/metrics-tls/tls.key
+- --metrics-authz-name={{ include (printf "herald.%s.fullname" .component) .ctx }}
+{{- end }}
+{{- end -}}
+
+{{/* ClusterRole rules to check a scraper's token (metrics.auth: kubernetes): system:auth-delegator's two verbs. */}}
+{{- define "herald.tokenReviewRules" -}}
+{{- if include "herald.metricsSecure" . }}
+# /metrics and /status: is this bearer token valid (TokenReview), may its user read them (SubjectAccessReview).
+- apiGroups: ["authentication.k8s.io"]
+  resources: ["tokenreviews"]
+  verbs: ["create"]
+- apiGroups: ["authorization.k8s.io"]
+  resources: ["subjectaccessreviews"]
+  verbs: ["create"]
+{{- end }}
+{{- end -}}
+
+{{/* A monitor endpoint's scheme, TLS and bearer token (metrics.auth: kubernetes). Call with (dict "ctx" $ "component" "speaker"). */}}
+{{- define "herald.monitorTls" -}}
+{{- if include "herald.metricsSecure" .ctx }}
+scheme: https
+tlsConfig:
+  serverName: {{ include "herald.metricsServerName" . }}
+  ca:
+    {{- if .ctx.Values.metrics.tls.existingSecret }}
+    secret:
+      name: {{ .ctx.Values.metrics.tls.existingSecret }}
+      key: ca.crt
+    {{- else }}
+    configMap:
+      name: {{ include "herald.fullname" .ctx }}-metrics-ca
+      key: ca.crt
+    {{- end }}
+authorization:
+  type: Bearer
+  credentials:
+    name: {{ include "herald.metricsScraperName" .ctx }}-token
+    key: token
+{{- end }}
+{{- end -}}
+
+{{/* The Secret holding the speakers' heartbeat key (layer-2 mode): the user's, or the one the chart makes. */}}
+{{- define "herald.l2KeySecretName" -}}
+{{- default (printf "%s-l2-key" (include "herald.fullname" .) | trunc 63 | trimSuffix "-") .Values.speaker.l2.existingSecret -}}
+{{- end -}}
+
+{{/*
+The Secrets the speaker may read, as a JSON list: every config.peers[].passwordSecretRef.name plus
+rbac.speakerSecrets (for an existingConfigMap, whose references the chart cannot see), sorted, unique.
+*/}}
+{{- define "herald.speakerSecretNames" -}}
+{{- $names := list -}}
+{{- range .Values.config.peers -}}
+{{- if and .passwordSecretRef .passwordSecretRef.name -}}
+{{- $names = append $names .passwordSecretRef.name -}}
+{{- end -}}
+{{- end -}}
+{{- range .Values.rbac.speakerSecrets -}}
+{{- $names = append $names . -}}
+{{- end -}}
+{{- $names | uniq | sortAlpha | toJson -}}
+{{- end -}}
