@@ -5,6 +5,7 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { jest } from '@jest/globals';
+import { eventually } from './eventually.ts';
 import {
   type AddressFamily,
   announceArgs,
@@ -17,7 +18,6 @@ import {
   notEstablished,
   type RouterKind,
   startHerald,
-  waitFor,
   waitForKernelRoute,
   waitForPaths,
   waitForPeer,
@@ -245,7 +245,7 @@ describeLab('Herald interop', () => {
         );
         expect(paths.map((p) => p.nexthop).sort()).toEqual(expected);
         // Paths are stored on receipt; best path and multipath flags follow when bgpd has run its selection.
-        await waitFor('FRR to mark one best path and two multipaths', async () => {
+        await eventually('FRR to mark one best path and two multipaths', async () => {
           const json = await (lab.router as FrrRouter).vtyshJson<{
             paths: { multipath?: boolean; bestpath?: unknown }[];
           }>(`show bgp ipv4 unicast ${ECMP_PREFIX} json`);

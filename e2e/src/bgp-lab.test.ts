@@ -3,6 +3,7 @@
 // FRR and BIRD, in the router namespace's kernel table). Also: the safety check refuses overlapping ranges.
 import { spawn } from 'node:child_process';
 import { jest } from '@jest/globals';
+import { eventually } from './eventually.ts';
 import {
   createLab,
   describeLab,
@@ -13,7 +14,6 @@ import {
   type RouterKind,
   run,
   runIn,
-  waitFor,
 } from './lab/index.ts';
 
 jest.setTimeout(120_000);
@@ -68,7 +68,7 @@ describeLab('router lab with a reference speaker (gobgpd)', () => {
 
     test('sessions establish over IPv4 and IPv6', async () => {
       const node = lab.nodes[0]!;
-      await waitFor('both sessions Established', async () => {
+      await eventually('both sessions Established', async () => {
         const peers = await lab.router.peers();
         const up = peers.filter((p) => p.established).map((p) => p.address);
         return up.includes(node.ipv4) && up.includes(node.ipv6) ? true : undefined;
@@ -78,7 +78,7 @@ describeLab('router lab with a reference speaker (gobgpd)', () => {
     test.each(['ipv4', 'ipv6'] as const)('%s route arrives in the RIB', async (family) => {
       const node = lab.nodes[0]!;
       const prefix = family === 'ipv4' ? '198.51.100.200/32' : '2001:db8:100::200/128';
-      const routes = await waitFor(`${prefix} in ${kind}`, async () => {
+      const routes = await eventually(`${prefix} in ${kind}`, async () => {
         const r = await lab.router.route(family, prefix);
         return r.length > 0 ? r : undefined;
       });
@@ -89,7 +89,7 @@ describeLab('router lab with a reference speaker (gobgpd)', () => {
 
     if (kind !== 'gobgp') {
       test('routes land in the router namespace kernel table', async () => {
-        await waitFor('kernel routes', async () => {
+        await eventually('kernel routes', async () => {
           const v4 = await lab.kernelRoutes('ipv4');
           const v6 = await lab.kernelRoutes('ipv6');
           const ok =

@@ -7,8 +7,9 @@
 // Each case uses its own peer address (127.0.0.0/8 is all loopback on Linux), so the damped reconnect of one
 // failed session never blocks the next case. No root needed: nothing leaves the loopback interface.
 import { connect, type Socket } from 'node:net';
-import { BgpSpeaker } from '@herald/bgp';
+import { type BgpSession, BgpSpeaker, ReceivedRouteTable } from '@herald/bgp';
 import { jest } from '@jest/globals';
+import { eventually } from './eventually.ts';
 
 jest.setTimeout(60_000);
 
@@ -87,6 +88,19 @@ function updateBody(p: {
 }
 const update = (p: Parameters<typeof updateBody>[0]) => message(TYPE.UPDATE, updateBody(p));
 
+/** Whether an UPDATE body's NLRI field (RFC 4271 §4.3, IPv4 only) holds PREFIX/32. */
+function announces(body: Buffer, prefix: string): boolean {
+  const withdrawnLength = body.readUInt16BE(0);
+  const attrsLength = body.readUInt16BE(2 + withdrawnLength);
+  const nlri = body.subarray(4 + withdrawnLength + attrsLength);
+  const wanted = nlri4(prefix, 32);
+  for (let i = 0; i < nlri.length; i += 1 + Math.ceil(nlri[i]! / 8)) {
+    if (nlri.subarray(i, i + wanted.length).equals(wanted)) return true;
+  }
+  return false;
+}
+const ROUTE_REFRESH_IPV4 = message(TYPE.ROUTE_REFRESH, cat(u16(1), u8(0), u8(1))); // AFI 1, SAFI 1 (RFC 2918)
+
 // ---------- a raw BGP peer ----------
 interface Received {
   type: number;
@@ -98,7 +112,6 @@ class RawPeer {
   readonly received: Received[] = [];
   closed = false;
   private buffer = Buffer.alloc(0);
-  private wake: (() => void) | undefined;
 
   private constructor(socket: Socket) {
     this.socket = socket;
@@ -110,11 +123,9 @@ class RawPeer {
         this.received.push({ type: this.buffer[18]!, body: this.buffer.subarray(19, len) });
         this.buffer = this.buffer.subarray(len);
       }
-      this.wake?.();
     });
     const onClose = () => {
       this.closed = true;
-      this.wake?.();
     };
     socket.on('close', onClose);
     socket.on('error', onClose);
@@ -132,32 +143,37 @@ class RawPeer {
     this.socket.write(bytes);
   }
 
-  /** Waits until a message of `type` arrives (skipping others); undefined if the connection closes first. */
-  async waitFor(type: number, timeoutMs = 10_000): Promise<Received | undefined> {
-    const deadline = Date.now() + timeoutMs;
-    for (;;) {
-      const found = this.received.find((m) => m.type === type);
-      if (found) return found;
-      if (this.closed || Date.now() > deadline) return undefined;
-      await new Promise<void>((r) => {
-        this.wake = r;
-        setTimeout(r, 100);
-      });
-    }
+  /** Waits until DONE() holds (messages arrive in order); fails at once if the connection closes first. */
+  until<T>(what: string, done: () => T | undefined | false): Promise<T> {
+    return eventually(what, done, {
+      timeoutMs: 10_000,
+      intervalMs: 10,
+      // 'data' is handled before 'close': a closed peer has seen everything it will ever see.
+      abortIf: () => (this.closed && !done() ? `the connection closed (${this.describe()})` : undefined),
+    });
+  }
+
+  /** The first message of TYPE Herald sent. */
+  message(type: number): Received | undefined {
+    return this.received.find((m) => m.type === type);
+  }
+
+  /** UPDATEs from Herald whose IPv4 NLRI carry PREFIX/32. */
+  updatesAnnouncing(prefix: string): number {
+    return this.received.filter((m) => m.type === TYPE.UPDATE && announces(m.body, prefix)).length;
   }
 
   notification(): { code: number; subcode: number; data: Buffer } | undefined {
-    const n = this.received.find((m) => m.type === TYPE.NOTIFICATION);
+    const n = this.message(TYPE.NOTIFICATION);
     return n && { code: n.body[0]!, subcode: n.body[1]!, data: n.body.subarray(2) };
   }
 
   /** OPEN → (their OPEN) → KEEPALIVE → (their KEEPALIVE): Established. */
   async handshake(asn: number, bgpId = '10.9.9.9'): Promise<void> {
     this.send(message(TYPE.OPEN, openBody({ bgpId }, asn)));
-    if (!(await this.waitFor(TYPE.OPEN))) throw new Error(`no OPEN from Herald (${this.describe()})`);
+    await this.until('an OPEN from Herald', () => this.message(TYPE.OPEN));
     this.send(message(TYPE.KEEPALIVE, Buffer.alloc(0)));
-    if (!(await this.waitFor(TYPE.KEEPALIVE)))
-      throw new Error(`no KEEPALIVE from Herald (${this.describe()})`);
+    await this.until('a KEEPALIVE from Herald', () => this.message(TYPE.KEEPALIVE));
   }
 
   describe(): string {
@@ -413,6 +429,12 @@ const cases: Case[] = [
     expect: { action: 'treat-as-withdraw' },
   },
   {
+    name: 'AS 0 in AS_PATH (RFC 7607 §2)',
+    phase: 'established',
+    bytes: (a) => withAttrs(cat(ORIGIN_IGP, asPath(a, 0), nextHop('127.0.0.9'))),
+    expect: { action: 'treat-as-withdraw' },
+  },
+  {
     name: 'AS_PATH segment type 0',
     phase: 'established',
     bytes: (a) => withAttrs(cat(ORIGIN_IGP, attr(0x40, 2, cat(u8(0), u8(1), u32(a))), nextHop('127.0.0.9'))),
@@ -483,6 +505,19 @@ const cases: Case[] = [
 
 const peerAddress = (i: number) => `127.0.0.${20 + i}`;
 const GOOD_PEER = '127.0.0.3';
+/** What Herald announces to every case's peer: its re-sent UPDATE is the answer to a ROUTE-REFRESH. */
+const ANNOUNCED_PREFIX = '198.51.100.66';
+
+/** What each session's peer advertises, with attributes (sessions only count prefixes themselves). */
+const tables = new Map<BgpSession, ReceivedRouteTable>();
+function track(session: BgpSession): BgpSession {
+  const table = new ReceivedRouteTable();
+  tables.set(session, table);
+  session.on('routesReceived', (r) => table.apply(r));
+  session.on('closed', ({ wasEstablished }) => wasEstablished && table.clear());
+  return session;
+}
+const receivedRoutes = (session: BgpSession, afi: 'ipv4' | 'ipv6') => tables.get(session)!.routes(afi);
 
 describe('malformed BGP input over TCP', () => {
   let speaker: BgpSpeaker;
@@ -500,11 +535,17 @@ describe('malformed BGP input over TCP', () => {
       passive: true,
       families: ['ipv4', 'ipv6'] as const,
     };
-    speaker.addPeer({ ...common, peerAddress: GOOD_PEER, peerAsn: PEER_ASN, holdTime: 9 }).start();
+    track(speaker.addPeer({ ...common, peerAddress: GOOD_PEER, peerAsn: PEER_ASN, holdTime: 9 })).start();
     cases.forEach((c, i) => {
-      speaker
-        .addPeer({ ...common, peerAddress: peerAddress(i), peerAsn: c.ibgp ? HERALD_ASN : PEER_ASN })
-        .start();
+      const session = track(
+        speaker.addPeer({
+          ...common,
+          peerAddress: peerAddress(i),
+          peerAsn: c.ibgp ? HERALD_ASN : PEER_ASN,
+        }),
+      );
+      session.announce(`${ANNOUNCED_PREFIX}/32`, { nextHop: '127.0.0.1' });
+      session.start();
     });
     const bound = await speaker.listen();
     port = bound!.port;
@@ -533,21 +574,34 @@ describe('malformed BGP input over TCP', () => {
     try {
       if (c.phase === 'established') {
         await peer.handshake(asn);
+        // Herald's first UPDATE: later ones are answers to ROUTE-REFRESH.
+        await peer.until(
+          'the UPDATE Herald sends on Established',
+          () => peer.updatesAnnouncing(ANNOUNCED_PREFIX) > 0,
+        );
         if ('action' in c.expect) {
           // A good route first, so treat-as-withdraw has something to withdraw.
           peer.send(validUpdate(asn));
-          await waitUntil(() =>
-            session.receivedRoutes('ipv4').some((r) => r.prefix.address === VALID_PREFIX),
+          await eventually(`${VALID_PREFIX} received`, () =>
+            receivedRoutes(session, 'ipv4').some((r) => r.prefix.address === VALID_PREFIX),
           );
         }
       } else {
         // The OPEN phase: wait for Herald's OPEN (it sends one as soon as it accepts).
-        await peer.waitFor(TYPE.OPEN);
+        await peer.until("Herald's OPEN", () => peer.message(TYPE.OPEN));
       }
       peer.send(c.bytes(asn));
       if ('notification' in c.expect) {
-        const got = await peer.waitFor(TYPE.NOTIFICATION);
-        expect(got ? peer.notification() : peer.describe()).toBeDefined();
+        await eventually(
+          `a NOTIFICATION or the close`,
+          () => peer.notification() !== undefined || peer.closed,
+          {
+            timeoutMs: 10_000,
+            intervalMs: 10,
+          },
+        );
+        // What Herald did: "NOTIFICATION code/subcode", or "closed" / "open" if it sent none.
+        expect(peer.describe()).toMatch(/^NOTIFICATION \d+\/\d+$/);
         const n = peer.notification()!;
         const [code, sub] = c.expect.notification;
         expect({ case: c.name, code: n.code }).toEqual({ case: c.name, code });
@@ -558,14 +612,20 @@ describe('malformed BGP input over TCP', () => {
             code,
             subcode: sub,
           });
-        await waitUntil(() => peer.closed);
+        await eventually('the connection to close after the NOTIFICATION', () => peer.closed);
       } else {
-        // Round-trip a KEEPALIVE and give Herald time to act; the session must still be up.
-        await new Promise((r) => setTimeout(r, 400));
+        // ROUTE-REFRESH after the malformed UPDATE: Herald handles a connection's messages in order, so its
+        // answer (the route re-sent) proves it has acted on the UPDATE — and the session is still up.
+        const answered = peer.updatesAnnouncing(ANNOUNCED_PREFIX) + 1;
+        peer.send(ROUTE_REFRESH_IPV4);
+        await peer.until(
+          'the answer to ROUTE-REFRESH',
+          () => peer.updatesAnnouncing(ANNOUNCED_PREFIX) >= answered,
+        );
         expect(peer.notification()).toBeUndefined();
         expect(peer.closed).toBe(false);
         expect(session.state).toBe('Established');
-        const routes = session.receivedRoutes('ipv4').filter((r) => r.prefix.address === VALID_PREFIX);
+        const routes = receivedRoutes(session, 'ipv4').filter((r) => r.prefix.address === VALID_PREFIX);
         if (c.expect.action === 'treat-as-withdraw') {
           expect(routes).toEqual([]);
         } else if (c.expect.action === 'attribute-discard') {
@@ -589,15 +649,7 @@ describe('malformed BGP input over TCP', () => {
     const s = speaker.getPeer(GOOD_PEER)!;
     expect(s.state).toBe('Established');
     expect(s.counters().flaps).toBe(0);
-    expect(s.receivedRoutes('ipv4').map((r) => r.prefix.address)).toEqual([VALID_PREFIX]);
+    expect(receivedRoutes(s, 'ipv4').map((r) => r.prefix.address)).toEqual([VALID_PREFIX]);
     expect(good.notification()).toBeUndefined();
   });
 });
-
-async function waitUntil(predicate: () => boolean, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!predicate()) {
-    if (Date.now() > deadline) throw new Error('condition not reached');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}

@@ -3,6 +3,7 @@
 // back and every route is re-sent), and graceful restart (Herald killed without NOTIFICATION, restarted with
 // the R bit: FRR keeps the routes as stale, then fresh after End-of-RIB; without GR they are withdrawn).
 import { jest } from '@jest/globals';
+import { eventually } from './eventually.ts';
 import {
   type AnnounceSpec,
   announceArgs,
@@ -14,7 +15,6 @@ import {
   type Lab,
   notEstablished,
   startHerald,
-  waitFor,
   waitForKernelRoute,
   waitForPaths,
   waitForPeer,
@@ -203,7 +203,7 @@ describeLab('Herald session resilience against FRR', () => {
         ).messageStats;
       const before = await stats();
       await frr.vtysh([`clear bgp ipv4 unicast ${node.ipv4} soft in`]);
-      await waitFor('UPDATE after ROUTE-REFRESH', async () => {
+      await eventually('UPDATE after ROUTE-REFRESH', async () => {
         const now = await stats();
         return now.routeRefreshSent > before.routeRefreshSent && now.updatesRecv > before.updatesRecv
           ? now

@@ -1,13 +1,16 @@
-// The router configurations in docs/routers/*.md are real: each documented block is loaded verbatim into
+// The router configurations in docs/routers/*.md are real: the documented blocks are loaded verbatim into
 // the lab router, heraldctl dials in from two nodes over IPv4 and IPv6, and the routes must arrive in the
-// router's RIB and kernel table (ECMP across both nodes for the shared IPv4 /32).
-import { readFileSync } from 'node:fs';
+// router's RIB and kernel table (ECMP across both nodes for the shared IPv4 /32). The "authenticated" blocks
+// (TCP-MD5 + GTSM) too, with heraldctl using the password the block shows and --ttl-security.
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import {
   announceArgs,
   type BirdRouter,
   createLab,
   describeLab,
+  documentedConfig,
   type FrrRouter,
   type GobgpRouter,
   type HeraldProcess,
@@ -19,12 +22,11 @@ import {
 
 jest.setTimeout(120_000);
 
-/** The first fenced block with the given info string in a docs file. */
-function documentedBlock(file: string, info: string): string {
-  const text = readFileSync(new URL(`../../docs/routers/${file}`, import.meta.url), 'utf8');
-  const m = new RegExp('```' + info + '\\n([\\s\\S]*?)\\n```').exec(text);
-  if (!m?.[1]) throw new Error(`docs/routers/${file} has no \`\`\`${info} block`);
-  return m[1];
+/** Loads a documented configuration into the lab router the way its guide says (vtysh, or appended). */
+async function loadBlock(lab: Lab, kind: 'frr' | 'bird' | 'gobgp', block: string): Promise<void> {
+  if (kind === 'frr') await (lab.router as FrrRouter).applyConfig(block);
+  else if (kind === 'bird') await (lab.router as BirdRouter).appendConfig(block);
+  else await (lab.router as GobgpRouter).appendConfig(block);
 }
 
 const SHARED = '198.51.100.40/32';
@@ -41,10 +43,7 @@ describeLab('documented router configurations', () => {
 
     beforeAll(async () => {
       lab = await createLab({ nodes: 2, router: kind });
-      const block = documentedBlock(file, info);
-      if (kind === 'frr') await (lab.router as FrrRouter).applyConfig(block);
-      else if (kind === 'bird') await (lab.router as BirdRouter).appendConfig(block);
-      else await (lab.router as GobgpRouter).appendConfig(block);
+      await loadBlock(lab, kind, documentedConfig(file, info));
       for (const [i, node] of lab.nodes.entries()) {
         // GoBGP peer groups take one peer AS (see docs/routers/gobgp.md); FRR and BIRD accept any.
         const asn = kind === 'gobgp' ? 64701 : 64701 + i;
@@ -85,5 +84,66 @@ describeLab('documented router configurations', () => {
       if (kind !== 'gobgp')
         await waitForKernelRoute(lab, 'ipv6', '2001:db8:100::40', (g) => g.length >= 1, 'installed');
     });
+  });
+});
+
+describeLab('documented router configurations with TCP-MD5 and GTSM', () => {
+  describe.each([
+    // FRR: the `neighbor … password` line, not the comment above it that mentions the password.
+    ['frr', 'frr.md', 'frr authenticated', /neighbor \S+ password (\S+)/, ['ipv4', 'ipv6']],
+    ['bird', 'bird.md', 'bird authenticated', /password "([^"]+)"/, ['ipv4', 'ipv6']],
+    ['gobgp', 'gobgp.md', 'toml authenticated', /auth-password = "([^"]+)"/, ['ipv4']],
+  ] as const)('%s (docs/routers/%s)', (kind, file, info, passwordIn, families) => {
+    let lab: Lab;
+    const speakers: HeraldProcess[] = [];
+
+    beforeAll(async () => {
+      lab = await createLab({ nodes: 2, router: kind });
+      const block = documentedConfig(file, info);
+      await loadBlock(lab, kind, block);
+      const password = passwordIn.exec(block)?.[1];
+      if (password === undefined) throw new Error(`no password in the ${info} block of ${file}`);
+      const passwordFile = join(lab.dir, 'router.password');
+      writeFileSync(passwordFile, `${password}\n`, { mode: 0o600 });
+      for (const node of lab.nodes)
+        for (const family of families)
+          speakers.push(
+            startHerald(
+              lab,
+              node.ns,
+              announceArgs(lab, {
+                node,
+                family,
+                localAsn: 64701,
+                peerAsn: 64512,
+                prefixes: [family === 'ipv4' ? SHARED : V6],
+                passwordFile,
+                ttlSecurity: true,
+              }),
+            ),
+          );
+    });
+
+    afterAll(async () => {
+      for (const s of speakers) await s.stop('SIGKILL');
+      await lab?.destroy();
+    });
+
+    test.each(families)(
+      '%s: both nodes Established with the password and GTSM; the routes arrive',
+      async (family) => {
+        const prefix = family === 'ipv4' ? SHARED : V6;
+        const paths = await waitForPaths(
+          lab.router,
+          family,
+          prefix,
+          (p) => p.length === 2,
+          'from both nodes',
+        );
+        expect(paths.map((p) => p.nexthop).sort()).toEqual(
+          lab.nodes.map((n) => (family === 'ipv4' ? n.ipv4 : n.ipv6)).sort(),
+        );
+      },
+    );
   });
 });

@@ -3,10 +3,14 @@
 // release; SubjectAccessReviews prove each ServiceAccount may do exactly what its program needs and is
 // refused the rest; real requests with TokenRequest identities confirm it on the wire; Pod Security
 // admission accepts the controller under `restricted`; `helm uninstall` removes every object.
-import { spawnSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import {
+  type Permission,
+  parseConfig,
+  permissionAttributes,
+  programPermissions,
+  speakerSecretPermissions,
+} from '@herald/config';
 import {
   ApiException,
   AppsV1Api,
@@ -21,18 +25,15 @@ import {
   type V1ResourceAttributes,
 } from '@kubernetes/client-node';
 import { parseAllDocuments } from 'yaml';
+import { CHART_DIR as chart, HERALD_NAMESPACE as ns, RELEASE } from './constants.ts';
 import {
   type ControlPlane,
-  pinnedKubernetesVersion,
-  requireInfra,
+  describeWith,
+  makeTempDir,
+  removeTempDir,
   startControlPlane,
-  testbinPath,
 } from './kube/index.ts';
-
-const root = new URL('../../', import.meta.url).pathname;
-const chart = join(root, 'charts/herald');
-const ns = 'herald-system';
-const run = requireInfra({ binaries: ['kube-apiserver', 'etcd', 'helm'] }, 'Helm chart on a real apiserver');
+import { Helm } from './system/index.ts';
 
 type Manifest = KubernetesObject & { spec?: { template?: { spec?: V1PodSpec } } };
 
@@ -46,47 +47,27 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
   }
 }
 
-(run ? describe : describe.skip)('Helm chart on a real kube-apiserver', () => {
+describeWith({ binaries: ['kube-apiserver', 'etcd', 'helm'] }, 'Helm chart on a real kube-apiserver', () => {
   let cp: ControlPlane;
   let helmHome: string;
-
-  const helm = (...args: string[]) => {
-    const r = spawnSync(testbinPath('helm'), [...args, '--kubeconfig', cp.kubeconfigPath], {
-      encoding: 'utf8',
-      timeout: 120_000,
-      env: {
-        ...process.env,
-        HELM_CACHE_HOME: join(helmHome, 'cache'),
-        HELM_CONFIG_HOME: join(helmHome, 'config'),
-        HELM_DATA_HOME: join(helmHome, 'data'),
-      },
-    });
-    if (r.status !== 0) throw new Error(`helm ${args.join(' ')} exited ${r.status}:\n${r.stderr}`);
-    return r.stdout;
-  };
+  let helmRunner: Helm;
+  const helm = (...args: string[]) => helmRunner.run(args);
 
   beforeAll(async () => {
-    helmHome = mkdtempSync(join(tmpdir(), `herald-chart-api-${process.pid}-`));
+    helmHome = makeTempDir();
     cp = await startControlPlane();
+    helmRunner = new Helm(helmHome, cp.kubeconfigPath);
     await cp.kubeConfig.makeApiClient(CoreV1Api).createNamespace({ body: { metadata: { name: ns } } });
   }, 120_000);
 
   afterAll(async () => {
     await cp?.stop();
-    if (helmHome) rmSync(helmHome, { recursive: true, force: true });
+    if (helmHome) removeTempDir(helmHome);
   });
 
   test('every object rendered from the full example values passes server-side dry-run', async () => {
     const rendered = helm(
-      'template',
-      'herald',
-      chart,
-      '-n',
-      ns,
-      '--kube-version',
-      pinnedKubernetesVersion(),
-      '-f',
-      join(chart, 'ci/full-values.yaml'),
+      ...helmRunner.templateArgs(RELEASE, chart, ['-n', ns, '-f', join(chart, 'ci/full-values.yaml')]),
     );
     const objects = parseAllDocuments(rendered)
       .map((d) => d.toJS() as Manifest | null)
@@ -114,9 +95,7 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
 
   test('Pod Security: the controller pod is admitted under "restricted", the speaker needs "privileged"', async () => {
     const core = cp.kubeConfig.makeApiClient(CoreV1Api);
-    const pods = parseAllDocuments(
-      helm('template', 'herald', chart, '-n', ns, '--kube-version', pinnedKubernetesVersion()),
-    )
+    const pods = parseAllDocuments(helm(...helmRunner.templateArgs(RELEASE, chart, ['-n', ns])))
       .map((d) => d.toJS() as Manifest | null)
       .filter((o): o is Manifest => o?.kind === 'Deployment' || o?.kind === 'DaemonSet');
     const podSpec = (kind: string): V1PodSpec => {
@@ -153,9 +132,10 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
       groups: ['system:serviceaccounts', `system:serviceaccounts:${ns}`, 'system:authenticated'],
     });
 
-    beforeAll(() => {
+    /** `helm install|upgrade` of the release with one pool and one peer (plus SETTINGS of that peer, as JSON). */
+    const release = (verb: 'install' | 'upgrade', peerSettings = '', ...extra: string[]) =>
       helm(
-        'install',
+        verb,
         'herald',
         chart,
         '-n',
@@ -163,8 +143,12 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
         '--set-json',
         'config.addressPools=[{"name":"default","addresses":["198.51.100.0/24"]}]',
         '--set-json',
-        'config.peers=[{"name":"tor","peerAddress":"203.0.113.1","peerASN":64512,"myASN":64513}]',
+        `config.peers=[{"name":"tor","peerAddress":"203.0.113.1","peerASN":64512,"myASN":64513${peerSettings}}]`,
+        ...extra,
       );
+
+    beforeAll(() => {
+      release('install');
     }, 120_000);
 
     test('helm install created the workloads, the ConfigMap and the RBAC objects', async () => {
@@ -178,7 +162,14 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
         .readNamespacedConfigMap({ name: 'herald-config', namespace: ns });
       expect(cm.data?.['config.yaml']).toContain('198.51.100.0/24');
       const rbac = cp.kubeConfig.makeApiClient(RbacAuthorizationV1Api);
-      expect((await rbac.readClusterRole({ name: `${ns}:herald-controller` })).rules).toHaveLength(4);
+      expect((await rbac.readClusterRole({ name: `${ns}:herald-controller` })).rules).toHaveLength(8);
+      // The metrics certificate was rendered, and a second upgrade keeps it (lookup), so scrapers keep trusting it.
+      const core = cp.kubeConfig.makeApiClient(CoreV1Api);
+      const before = (await core.readNamespacedSecret({ name: 'herald-metrics-tls', namespace: ns })).data;
+      helm('upgrade', 'herald', chart, '-n', ns, '--reuse-values');
+      const after = (await core.readNamespacedSecret({ name: 'herald-metrics-tls', namespace: ns })).data;
+      expect(after?.['tls.crt']).toBe(before?.['tls.crt']);
+      expect(after?.['ca.crt']).toBe(before?.['ca.crt']);
     });
 
     // [component, expected, resource attributes]
@@ -186,28 +177,22 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
       // controller: allowed
       ['controller', true, { verb: 'list', resource: 'services' }],
       ['controller', true, { verb: 'watch', resource: 'services' }],
-      ['controller', true, { verb: 'patch', resource: 'services', namespace: 'default', name: 'web' }],
-      ['controller', true, { verb: 'update', resource: 'services', namespace: 'default', name: 'web' }],
       [
         'controller',
         true,
         { verb: 'patch', resource: 'services', subresource: 'status', namespace: 'default', name: 'web' },
       ],
-      [
-        'controller',
-        true,
-        { verb: 'update', resource: 'services', subresource: 'status', namespace: 'default', name: 'web' },
-      ],
       ['controller', true, { verb: 'create', resource: 'events', namespace: 'default' }],
       ['controller', true, { verb: 'watch', resource: 'namespaces' }],
+      ['controller', true, { verb: 'patch', resource: 'events', namespace: 'default', name: 'x' }],
+      ['controller', true, { verb: 'list', resource: 'configmaps', namespace: ns, name: 'herald-config' }],
+      ['controller', true, { verb: 'watch', resource: 'configmaps', namespace: ns, name: 'herald-config' }],
+      ['controller', true, { verb: 'create', group: 'authentication.k8s.io', resource: 'tokenreviews' }],
       [
         'controller',
         true,
-        { verb: 'create', group: 'events.k8s.io', resource: 'events', namespace: 'default' },
+        { verb: 'create', group: 'authorization.k8s.io', resource: 'subjectaccessreviews' },
       ],
-      ['controller', true, { verb: 'patch', resource: 'events', namespace: 'default', name: 'x' }],
-      ['controller', true, { verb: 'get', resource: 'configmaps', namespace: ns, name: 'herald-config' }],
-      ['controller', true, { verb: 'watch', resource: 'configmaps', namespace: ns, name: 'herald-config' }],
       [
         'controller',
         true,
@@ -224,7 +209,21 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
           name: 'herald-controller',
         },
       ],
-      // controller: refused
+      // controller: refused — it never writes a Service itself, only its status, and only by patch
+      ['controller', false, { verb: 'patch', resource: 'services', namespace: 'default', name: 'web' }],
+      ['controller', false, { verb: 'update', resource: 'services', namespace: 'default', name: 'web' }],
+      ['controller', false, { verb: 'get', resource: 'services', namespace: 'default', name: 'web' }],
+      [
+        'controller',
+        false,
+        { verb: 'update', resource: 'services', subresource: 'status', namespace: 'default', name: 'web' },
+      ],
+      [
+        'controller',
+        false,
+        { verb: 'create', group: 'events.k8s.io', resource: 'events', namespace: 'default' },
+      ],
+      ['controller', false, { verb: 'get', resource: 'configmaps', namespace: ns, name: 'herald-config' }],
       ['controller', false, { verb: 'delete', resource: 'services', namespace: 'default', name: 'web' }],
       ['controller', false, { verb: 'create', resource: 'services', namespace: 'default' }],
       ['controller', false, { verb: 'update', resource: 'namespaces', name: 'default' }],
@@ -257,25 +256,53 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
         false,
         { verb: 'create', group: 'coordination.k8s.io', resource: 'leases', namespace: 'default' },
       ],
-      ['controller', false, { verb: 'list', resource: 'nodes' }],
+      // node-address pools: Nodes and EndpointSlices, list and watch only (the Reflector's verbs)
+      ['controller', true, { verb: 'list', resource: 'nodes' }],
+      ['controller', true, { verb: 'watch', resource: 'nodes' }],
+      ['controller', true, { verb: 'list', group: 'discovery.k8s.io', resource: 'endpointslices' }],
+      ['controller', true, { verb: 'watch', group: 'discovery.k8s.io', resource: 'endpointslices' }],
+      ['controller', false, { verb: 'get', resource: 'nodes', name: 'node-1' }],
+      ['controller', false, { verb: 'patch', resource: 'nodes', name: 'node-1' }],
+      ['controller', false, { verb: 'update', resource: 'nodes', subresource: 'status', name: 'node-1' }],
+      [
+        'controller',
+        false,
+        {
+          verb: 'get',
+          group: 'discovery.k8s.io',
+          resource: 'endpointslices',
+          namespace: 'default',
+          name: 'x',
+        },
+      ],
+      [
+        'controller',
+        false,
+        { verb: 'create', group: 'discovery.k8s.io', resource: 'endpointslices', namespace: 'default' },
+      ],
       ['controller', false, { verb: 'list', resource: 'pods' }],
       // speaker: allowed
       ['speaker', true, { verb: 'list', resource: 'services' }],
       ['speaker', true, { verb: 'watch', resource: 'services' }],
       ['speaker', true, { verb: 'watch', resource: 'nodes' }],
-      ['speaker', true, { verb: 'get', resource: 'nodes', name: 'node-1' }],
+      ['speaker', true, { verb: 'list', resource: 'nodes', name: 'node-1' }],
       ['speaker', true, { verb: 'list', group: 'discovery.k8s.io', resource: 'endpointslices' }],
       ['speaker', true, { verb: 'watch', group: 'discovery.k8s.io', resource: 'endpointslices' }],
       ['speaker', true, { verb: 'create', resource: 'events', namespace: 'default' }],
+      ['speaker', true, { verb: 'patch', resource: 'events', namespace: 'default', name: 'x' }],
+      ['speaker', true, { verb: 'create', group: 'authentication.k8s.io', resource: 'tokenreviews' }],
+      ['speaker', true, { verb: 'watch', resource: 'configmaps', namespace: ns, name: 'herald-config' }],
+      // speaker: no peer names a Secret, so it may read none
+      ['speaker', false, { verb: 'list', resource: 'secrets', namespace: ns, name: 'bgp-password' }],
+      ['speaker', false, { verb: 'watch', resource: 'secrets', namespace: ns, name: 'bgp-password' }],
+      ['speaker', false, { verb: 'watch', resource: 'secrets', namespace: ns }],
+      // speaker: refused
+      ['speaker', false, { verb: 'get', resource: 'nodes', name: 'node-1' }],
       [
         'speaker',
-        true,
+        false,
         { verb: 'patch', group: 'events.k8s.io', resource: 'events', namespace: 'default', name: 'x' },
       ],
-      ['speaker', true, { verb: 'watch', resource: 'configmaps', namespace: ns, name: 'herald-config' }],
-      ['speaker', true, { verb: 'get', resource: 'secrets', namespace: ns, name: 'bgp-password' }],
-      ['speaker', true, { verb: 'watch', resource: 'secrets', namespace: ns }],
-      // speaker: refused
       [
         'speaker',
         false,
@@ -310,17 +337,53 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
       ['speaker', false, { verb: 'list', resource: 'pods' }],
     ];
 
-    test('SubjectAccessReviews: each ServiceAccount may do exactly what its program needs', async () => {
+    /** The matrix as the apiserver answers it: each row's `allowed` from a SubjectAccessReview. */
+    const reviewed = (rows: Array<[string, boolean, V1ResourceAttributes]>) => {
       const authz = cp.kubeConfig.makeApiClient(AuthorizationV1Api);
-      const results = await Promise.all(
-        matrix.map(async ([component, , attrs]) => {
+      return Promise.all(
+        rows.map(async ([component, , attrs]) => {
           const review = await authz.createSubjectAccessReview({
             body: { spec: { ...sa(`herald-${component}`), resourceAttributes: attrs } },
           });
           return [component, review.status?.allowed === true, attrs] as const;
         }),
       );
-      expect(results).toEqual(matrix);
+    };
+
+    test('SubjectAccessReviews: each ServiceAccount may do exactly what its program needs', async () => {
+      expect(await reviewed(matrix)).toEqual(matrix);
+    });
+
+    /**
+     * What heraldctl doctor would report against this install: each permission of programPermissions (plus
+     * the speaker's Secrets the installed config names) the apiserver answers otherwise than doctor expects.
+     */
+    const doctorMismatches = async (configured: readonly Permission[] = []) => {
+      const authz = cp.kubeConfig.makeApiClient(AuthorizationV1Api);
+      const names = { namespace: ns, configMap: 'herald-config', lease: 'herald-controller' };
+      const wrong: string[] = [];
+      for (const program of ['controller', 'speaker'] as const) {
+        const { needs, mustNot } = programPermissions[program];
+        for (const [perm, want] of [
+          ...needs.map((p) => [p, true] as const),
+          ...(program === 'speaker' ? configured.map((p) => [p, true] as const) : []),
+          ...mustNot.map((p) => [p, false] as const),
+        ]) {
+          const attrs = permissionAttributes(perm, names);
+          const review = await authz.createSubjectAccessReview({
+            body: { spec: { ...sa(`herald-${program}`), resourceAttributes: attrs } },
+          });
+          if ((review.status?.allowed === true) !== want)
+            wrong.push(`${program} ${want ? 'lacks' : 'has'} ${JSON.stringify(attrs)}`);
+        }
+      }
+      return wrong;
+    };
+
+    test('the chart grants what heraldctl doctor checks each program needs, and nothing it must not have', async () => {
+      // programPermissions (@herald/config) is the list doctor asks SubjectAccessReviews for in a live cluster:
+      // the chart must pass that check, so the list and the chart cannot drift apart.
+      expect(await doctorMismatches()).toEqual([]);
     });
 
     test('on the wire with TokenRequest identities: allowed calls succeed, forbidden ones get 403', async () => {
@@ -352,6 +415,12 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
       expect({
         speakerWritesStatus: await refusedCode(statusPatch(speaker)),
         controllerWritesStatus: await refusedCode(statusPatch(controller)),
+        controllerPatchesService: await refusedCode(() =>
+          controller.patchNamespacedService(
+            { name: 'web', namespace: 'default', body: { spec: { selector: { app: 'attacker' } } } },
+            setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
+          ),
+        ),
         controllerDeletesService: await refusedCode(() =>
           controller.deleteNamespacedService({ name: 'web', namespace: 'default' }),
         ),
@@ -372,18 +441,77 @@ async function refusedCode(call: () => Promise<unknown>): Promise<number | 'allo
           controller.readNamespacedSecret({ name: 'bgp-password', namespace: ns }),
         ),
         speakerListsServices: await refusedCode(() => speaker.listServiceForAllNamespaces()),
+        controllerListsNodes: await refusedCode(() => controller.listNode()),
+        controllerReadsNode: await refusedCode(() => controller.readNode({ name: 'node-1' })),
       }).toEqual({
         speakerWritesStatus: 403,
         controllerWritesStatus: 'allowed',
+        controllerPatchesService: 403,
         controllerDeletesService: 403,
         controllerListsOwnConfigMap: 'allowed',
         controllerListsAllConfigMaps: 403,
         speakerListsOwnConfigMap: 'allowed',
-        speakerReadsSecretHere: 'allowed',
+        speakerReadsSecretHere: 403,
         speakerReadsSecretElsewhere: 403,
         controllerReadsSecret: 403,
         speakerListsServices: 'allowed',
+        controllerListsNodes: 'allowed',
+        controllerReadsNode: 403,
       });
+    });
+
+    test('a Secret a peer names (and rbac.speakerSecrets): the speaker may list and watch exactly it, by name', async () => {
+      release(
+        'upgrade',
+        ',"passwordSecretRef":{"name":"bgp-password","key":"password"}',
+        '--set-json',
+        'rbac.speakerSecrets=["bgp-extra"]',
+      );
+      const secret = (verb: string, name?: string): V1ResourceAttributes => ({
+        verb,
+        resource: 'secrets',
+        namespace: ns,
+        ...(name === undefined ? {} : { name }),
+      });
+      const expected: Array<[string, boolean, V1ResourceAttributes]> = [
+        ['speaker', true, secret('list', 'bgp-password')],
+        ['speaker', true, secret('watch', 'bgp-password')],
+        ['speaker', true, secret('watch', 'bgp-extra')],
+        // Not used by the speaker, so not granted: get, and any Secret it was not given by name.
+        ['speaker', false, secret('get', 'bgp-password')],
+        ['speaker', false, secret('list')],
+        ['speaker', false, secret('watch')],
+        ['speaker', false, secret('list', 'helm-release-values')],
+        ['speaker', false, { ...secret('list', 'bgp-password'), namespace: 'default' }],
+        ['controller', false, secret('list', 'bgp-password')],
+      ];
+      expect(await reviewed(expected)).toEqual(expected);
+      // On the wire, as the speaker's Secret reflector asks: list with the field selector, nothing else.
+      const speaker = (await cp.serviceAccountKubeconfig(ns, 'herald-speaker')).kubeConfig.makeApiClient(
+        CoreV1Api,
+      );
+      expect({
+        listByName: await refusedCode(() =>
+          speaker.listNamespacedSecret({ namespace: ns, fieldSelector: 'metadata.name=bgp-password' }),
+        ),
+        listAll: await refusedCode(() => speaker.listNamespacedSecret({ namespace: ns })),
+        get: await refusedCode(() => speaker.readNamespacedSecret({ name: 'bgp-password', namespace: ns })),
+      }).toEqual({ listByName: 'allowed', listAll: 403, get: 403 });
+      // And doctor, which derives the Secret permissions from the installed ConfigMap, finds nothing wrong.
+      const installed = parseConfig(
+        (
+          await cp.kubeConfig
+            .makeApiClient(CoreV1Api)
+            .readNamespacedConfigMap({ name: 'herald-config', namespace: ns })
+        ).data?.['config.yaml'] ?? '',
+      );
+      if (!installed.ok) throw new Error(`the chart's ConfigMap: ${JSON.stringify(installed.errors)}`);
+      const configured = speakerSecretPermissions(installed.config);
+      expect(configured.map((p) => `${p.verb} ${p.name}`)).toEqual([
+        'list bgp-password',
+        'watch bgp-password',
+      ]);
+      expect(await doctorMismatches(configured)).toEqual([]);
     });
 
     test('helm uninstall removes every object of the release, cluster-scoped ones included', async () => {

@@ -4,16 +4,15 @@
 // schema's config section against the config package's published JSON Schema, and the README values table.
 // The objects are applied to a real kube-apiserver in chart-apiserver.test.ts.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { X509Certificate } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parse, parseAllDocuments } from 'yaml';
-import { pinnedKubernetesVersion, requireInfra, testbinPath } from './kube/index.ts';
+import { CHART_DIR as chart, HERALD_NAMESPACE, RELEASE, REPO_ROOT as root } from './constants.ts';
+import { describeWith, makeTempDir, removeTempDir } from './kube/index.ts';
+import { Helm, type HelmResult } from './system/index.ts';
 
-const root = new URL('../../', import.meta.url).pathname;
-const chart = join(root, 'charts/herald');
 const fullValues = join(chart, 'ci/full-values.yaml');
-const runHelm = requireInfra({ binaries: ['helm'] }, 'Helm chart render tests');
 
 type Obj = {
   apiVersion: string;
@@ -23,38 +22,11 @@ type Obj = {
   [key: string]: any;
 };
 
-interface HelmResult {
-  status: number | null;
-  stdout: string;
-  stderr: string;
-}
-
-let helmHome = '';
-function helm(args: readonly string[]): HelmResult {
-  const r = spawnSync(testbinPath('helm'), args, {
-    encoding: 'utf8',
-    env: {
-      ...process.env,
-      HELM_CACHE_HOME: join(helmHome, 'cache'),
-      HELM_CONFIG_HOME: join(helmHome, 'config'),
-      HELM_DATA_HOME: join(helmHome, 'data'),
-    },
-  });
-  return { status: r.status, stdout: r.stdout, stderr: r.stderr };
-}
+let helm: Helm;
 
 /** `helm template` (release herald, namespace herald-system, the apiserver's Kubernetes version). */
 function render(...extra: string[]): Obj[] {
-  const r = helm([
-    'template',
-    'herald',
-    chart,
-    '--namespace',
-    'herald-system',
-    '--kube-version',
-    pinnedKubernetesVersion(),
-    ...extra,
-  ]);
+  const r = helm.exec(helm.templateArgs(RELEASE, chart, ['--namespace', HERALD_NAMESPACE, ...extra]));
   if (r.status !== 0) throw new Error(`helm template ${extra.join(' ')} failed:\n${r.stderr}`);
   return parseAllDocuments(r.stdout)
     .map((d) => d.toJS() as Obj | null)
@@ -62,7 +34,7 @@ function render(...extra: string[]): Obj[] {
 }
 
 function renderError(...extra: string[]): string {
-  const r = helm(['template', 'herald', chart, '--kube-version', pinnedKubernetesVersion(), ...extra]);
+  const r: HelmResult = helm.exec(helm.templateArgs(RELEASE, chart, extra));
   expect(r.status).not.toBe(0);
   return r.stderr;
 }
@@ -84,22 +56,24 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
   ...(resourceNames ? { resourceNames } : {}),
 });
 
-(runHelm ? describe : describe.skip)('Helm chart (helm lint / template)', () => {
+describeWith({ binaries: ['helm'] }, 'Helm chart (helm lint / template)', () => {
   let defaults: Obj[];
   let full: Obj[];
+  let helmHome = '';
 
   beforeAll(() => {
-    helmHome = mkdtempSync(join(tmpdir(), `herald-chart-${process.pid}-`));
+    helmHome = makeTempDir();
+    helm = new Helm(helmHome);
     defaults = render();
     full = render('-f', fullValues);
   });
   afterAll(() => {
-    if (helmHome) rmSync(helmHome, { recursive: true, force: true });
+    if (helmHome) removeTempDir(helmHome);
   });
 
   test('helm lint passes, also --strict and with the full example values', () => {
     for (const args of [[], ['--strict'], ['--strict', '-f', fullValues]]) {
-      const r = helm(['lint', chart, ...args]);
+      const r = helm.exec(['lint', chart, ...args]);
       expect({ args, status: r.status, out: r.stdout + r.stderr }).toMatchObject({ status: 0 });
       expect(r.stdout).toContain('0 chart(s) failed');
     }
@@ -114,13 +88,17 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
         'ClusterRoleBinding/herald-system:herald-controller',
         'ClusterRoleBinding/herald-system:herald-speaker',
         'ConfigMap/herald-config',
+        'ConfigMap/herald-metrics-ca',
         'DaemonSet/herald-speaker',
         'Deployment/herald-controller',
         'PodDisruptionBudget/herald-controller',
         'Role/herald-controller',
+        'Role/herald-metrics-reader',
         'Role/herald-speaker',
+        'Role/herald-status-reader',
         'RoleBinding/herald-controller',
         'RoleBinding/herald-speaker',
+        'Secret/herald-metrics-tls',
         'ServiceAccount/herald-controller',
         'ServiceAccount/herald-speaker',
       ].sort(),
@@ -140,32 +118,56 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
         'app.kubernetes.io/managed-by': 'Helm',
         'helm.sh/chart': `herald-${chartVersion}`,
       });
-      expect(o.metadata.labels?.['app.kubernetes.io/component']).toMatch(/^(controller|speaker|config)$/);
+      expect(o.metadata.labels?.['app.kubernetes.io/component']).toMatch(
+        /^(controller|speaker|config|metrics|metrics-ca)$/,
+      );
     }
   });
 
   test('RBAC grants exactly the intended rules', () => {
     const rules = (kind: string, name: string) => one(defaults, kind, name).rules;
+    // Token checks for /metrics and /status (metrics.auth: kubernetes, the default).
+    const reviews = [
+      rule(['authentication.k8s.io'], ['tokenreviews'], ['create']),
+      rule(['authorization.k8s.io'], ['subjectaccessreviews'], ['create']),
+    ];
     expect(rules('ClusterRole', 'herald-system:herald-controller')).toEqual([
-      rule([''], ['services'], ['get', 'list', 'watch', 'update', 'patch']),
-      rule([''], ['services/status'], ['update', 'patch']),
-      rule([''], ['namespaces'], ['get', 'list', 'watch']),
-      rule(['', 'events.k8s.io'], ['events'], ['create', 'patch']),
+      rule([''], ['services'], ['list', 'watch']),
+      rule([''], ['services/status'], ['patch']),
+      rule([''], ['namespaces'], ['list', 'watch']),
+      rule([''], ['nodes'], ['list', 'watch']),
+      rule(['discovery.k8s.io'], ['endpointslices'], ['list', 'watch']),
+      rule([''], ['events'], ['create', 'patch']),
+      ...reviews,
     ]);
     expect(rules('Role', 'herald-controller')).toEqual([
-      rule([''], ['configmaps'], ['get', 'list', 'watch'], ['herald-config']),
+      rule([''], ['configmaps'], ['list', 'watch'], ['herald-config']),
       rule(['coordination.k8s.io'], ['leases'], ['create']),
       rule(['coordination.k8s.io'], ['leases'], ['get', 'update'], ['herald-controller']),
     ]);
     expect(rules('ClusterRole', 'herald-system:herald-speaker')).toEqual([
-      rule([''], ['services', 'nodes'], ['get', 'list', 'watch']),
-      rule(['discovery.k8s.io'], ['endpointslices'], ['get', 'list', 'watch']),
-      rule(['', 'events.k8s.io'], ['events'], ['create', 'patch']),
+      rule([''], ['services', 'nodes'], ['list', 'watch']),
+      rule(['discovery.k8s.io'], ['endpointslices'], ['list', 'watch']),
+      rule([''], ['events'], ['create', 'patch']),
+      ...reviews,
     ]);
+    // No peer names a Secret by default: the speaker may read none.
     expect(rules('Role', 'herald-speaker')).toEqual([
-      rule([''], ['configmaps'], ['get', 'list', 'watch'], ['herald-config']),
-      rule([''], ['secrets'], ['get', 'list', 'watch']),
+      rule([''], ['configmaps'], ['list', 'watch'], ['herald-config']),
     ]);
+    // Readers of /metrics and /status: herald.dev attributes only, by name; bound only to configured subjects.
+    expect(rules('Role', 'herald-metrics-reader')).toEqual([
+      rule(['herald.dev'], ['speakers/metrics'], ['get'], ['herald-speaker']),
+      rule(['herald.dev'], ['controllers/metrics'], ['get'], ['herald-controller']),
+    ]);
+    expect(rules('Role', 'herald-status-reader')).toEqual([
+      rule(['herald.dev'], ['speakers/metrics', 'speakers/status'], ['get'], ['herald-speaker']),
+      rule(['herald.dev'], ['controllers/metrics', 'controllers/status'], ['get'], ['herald-controller']),
+    ]);
+    // metrics.auth none: no token checks, no reader Roles.
+    const plain = render('--set', 'metrics.auth=none');
+    expect(one(plain, 'ClusterRole', 'herald-system:herald-speaker').rules).toHaveLength(3);
+    expect(plain.filter((o) => /reader|metrics-tls|metrics-ca/.test(o.metadata.name))).toEqual([]);
     // Bindings: each role to its own ServiceAccount only.
     for (const component of ['controller', 'speaker']) {
       for (const [kind, name] of [
@@ -183,10 +185,33 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
         ]);
       }
     }
-    // Full values: no Secrets for the speaker, and the names follow the values.
+    // Full values: exactly the Secret a peer names plus rbac.speakerSecrets, list and watch by name only;
+    // the names follow the values.
     expect(one(full, 'Role', 'herald-speaker').rules).toEqual([
-      rule([''], ['configmaps'], ['get', 'list', 'watch'], ['herald-config']),
+      rule([''], ['configmaps'], ['list', 'watch'], ['herald-config']),
+      rule([''], ['secrets'], ['list', 'watch'], ['bgp-tor-a', 'bgp-tor-extra']),
     ]);
+    // Monitors on: the scraper's ServiceAccount reads /metrics, nothing else.
+    expect(one(full, 'RoleBinding', 'herald-metrics-reader').subjects).toEqual([
+      { kind: 'ServiceAccount', name: 'herald-metrics-scraper', namespace: 'herald-system' },
+    ]);
+    // Two peers naming one Secret grant it once; an existingConfigMap's Secrets come from rbac.speakerSecrets.
+    const twoPeers = render(
+      '--set-json',
+      'config.peers=[{"name":"a","peerAddress":"203.0.113.1","peerASN":64512,"myASN":64513,"passwordSecretRef":{"name":"bgp","key":"a"}},{"name":"b","peerAddress":"203.0.113.2","peerASN":64512,"myASN":64513,"passwordSecretRef":{"name":"bgp","key":"b"}}]',
+    );
+    expect(one(twoPeers, 'Role', 'herald-speaker').rules[1]).toEqual(
+      rule([''], ['secrets'], ['list', 'watch'], ['bgp']),
+    );
+    const external = render(
+      '--set',
+      'existingConfigMap=mine',
+      '--set-json',
+      'rbac.speakerSecrets=["tor-md5"]',
+    );
+    expect(one(external, 'Role', 'herald-speaker').rules[1]).toEqual(
+      rule([''], ['secrets'], ['list', 'watch'], ['tor-md5']),
+    );
     expect(one(full, 'Role', 'herald-controller').rules[2].resourceNames).toEqual(['herald-leader']);
     expect(one(full, 'RoleBinding', 'herald-speaker').subjects[0].name).toBe('herald-spk');
     expect(full.some((o) => o.kind === 'ServiceAccount' && o.metadata.name === 'herald-spk')).toBe(false);
@@ -199,12 +224,35 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
     const [container] = pod.containers;
     expect(deploy.spec.replicas).toBe(2);
     expect(pod.serviceAccountName).toBe('herald-controller');
+    const serving = (metrics: string, health: string, component: string) => [
+      `--metrics-address=${metrics}`,
+      `--health-address=${health}`,
+      '--metrics-auth=kubernetes',
+      '--tls-cert-file=/etc/herald/metrics-tls/tls.crt',
+      '--tls-key-file=/etc/herald/metrics-tls/tls.key',
+      `--metrics-authz-name=herald-${component}`,
+    ];
     expect(container.args).toEqual([
       '--config-map=herald-config',
-      '--metrics-address=0.0.0.0:7472',
+      ...serving('0.0.0.0:7472', '0.0.0.0:7474', 'controller'),
       '--log-level=info',
       '--leader-elect',
       '--lease-name=herald-controller',
+    ]);
+    expect(container.volumeMounts).toEqual([
+      { name: 'metrics-tls', mountPath: '/etc/herald/metrics-tls', readOnly: true },
+    ]);
+    expect(pod.volumes).toEqual([
+      {
+        name: 'metrics-tls',
+        secret: {
+          secretName: 'herald-metrics-tls',
+          items: [
+            { key: 'tls.crt', path: 'tls.crt' },
+            { key: 'tls.key', path: 'tls.key' },
+          ],
+        },
+      },
     ]);
     expect(pod.securityContext).toEqual({
       runAsNonRoot: true,
@@ -218,10 +266,13 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
       capabilities: { drop: ['ALL'] },
     });
     expect(pod.hostNetwork).toBeUndefined();
-    expect(container.ports).toEqual([{ name: 'metrics', containerPort: 7472, protocol: 'TCP' }]);
-    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
-    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
-    expect(container.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
+    expect(container.ports).toEqual([
+      { name: 'metrics', containerPort: 7472, protocol: 'TCP' },
+      { name: 'health', containerPort: 7474, protocol: 'TCP' },
+    ]);
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'health' });
+    expect(container.startupProbe.httpGet).toEqual({ path: '/healthz', port: 'health' });
     const env = Object.fromEntries(container.env.map((e: Obj) => [e.name, e.valueFrom.fieldRef.fieldPath]));
     expect(env).toEqual({ POD_NAMESPACE: 'metadata.namespace', POD_NAME: 'metadata.name' });
     const anti = pod.affinity.podAntiAffinity.preferredDuringSchedulingIgnoredDuringExecution[0];
@@ -239,7 +290,7 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
     expect(fullContainer.image).toBe('registry.example.com/herald/herald-controller:0.1.0-rc.1');
     expect(fullContainer.args).toEqual([
       '--config-map=herald-config',
-      '--metrics-address=[::]:9472',
+      ...serving('[::]:9472', '0.0.0.0:7474', 'controller'),
       '--log-level=info',
       '--load-balancer-class=herald.dev/bgp',
       '--leader-elect',
@@ -278,10 +329,18 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
     expect(pod.nodeSelector).toEqual({ 'kubernetes.io/os': 'linux' });
     const nodeName = container.env.find((e: Obj) => e.name === 'NODE_NAME');
     expect(nodeName).toEqual({ name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } });
+    const serving = (metrics: string) => [
+      `--metrics-address=${metrics}`,
+      '--health-address=127.0.0.1:7474',
+      '--metrics-auth=kubernetes',
+      '--tls-cert-file=/etc/herald/metrics-tls/tls.crt',
+      '--tls-key-file=/etc/herald/metrics-tls/tls.key',
+      '--metrics-authz-name=herald-speaker',
+    ];
     expect(container.args).toEqual([
       '--node-name=$(NODE_NAME)',
       '--config-map=herald-config',
-      '--metrics-address=0.0.0.0:7473',
+      ...serving('0.0.0.0:7473'),
       '--log-level=info',
       '--bgp-listen-port=179',
     ]);
@@ -298,8 +357,22 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
       capabilities: { drop: ['ALL'], add: ['NET_BIND_SERVICE'] },
     });
     expect(container.ports).toEqual([{ name: 'metrics', containerPort: 7473, protocol: 'TCP' }]);
-    expect(container.livenessProbe.httpGet).toEqual({ path: '/healthz', port: 'metrics' });
-    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'metrics' });
+    // Probes on the node's loopback (host network): the kubelet reaches it, nothing off the node does.
+    expect(container.livenessProbe.httpGet).toEqual({ host: '127.0.0.1', path: '/healthz', port: 7474 });
+    expect(container.readinessProbe.httpGet).toEqual({ host: '127.0.0.1', path: '/readyz', port: 7474 });
+    expect(container.startupProbe.httpGet).toEqual({ host: '127.0.0.1', path: '/healthz', port: 7474 });
+    // metrics.auth none: plain HTTP, no certificate, no token checks.
+    const plainArgs = one(render('--set', 'metrics.auth=none'), 'DaemonSet', 'herald-speaker').spec.template
+      .spec.containers[0].args;
+    expect(plainArgs).toEqual([
+      '--node-name=$(NODE_NAME)',
+      '--config-map=herald-config',
+      '--metrics-address=0.0.0.0:7473',
+      '--health-address=127.0.0.1:7474',
+      '--metrics-auth=none',
+      '--log-level=info',
+      '--bgp-listen-port=179',
+    ]);
 
     // Port 1179 (full values): non-root, no capability at all; overrides merged.
     const fullDs = one(full, 'DaemonSet', 'herald-speaker');
@@ -322,7 +395,7 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
     expect(fullPod.containers[0].args).toEqual([
       '--node-name=$(NODE_NAME)',
       '--config-map=herald-config',
-      '--metrics-address=0.0.0.0:9473',
+      ...serving('0.0.0.0:9473'),
       '--log-level=debug',
       '--bgp-listen-port=1179',
       '--bgp-listen-address=203.0.113.10',
@@ -333,6 +406,61 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
     expect(fullPod.tolerations).toBeUndefined();
     expect(fullPod.serviceAccountName).toBe('herald-spk');
     expect(fullDs.spec.updateStrategy.rollingUpdate.maxUnavailable).toBe('10%');
+  });
+
+  test('speaker.l2.enabled: NET_RAW added (and only then), the heartbeat flags, the key Secret mounted read-only', () => {
+    // Off: only the metrics certificate (metrics.auth: kubernetes) is mounted, no heartbeat key exists.
+    const off = one(defaults, 'DaemonSet', 'herald-speaker').spec.template.spec;
+    expect(off.volumes.map((v: { name: string }) => v.name)).toEqual(['metrics-tls']);
+    expect(defaults.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).toEqual([
+      'herald-metrics-tls',
+    ]);
+    const on = render('--set', 'speaker.l2.enabled=true', '--set', 'speaker.bgp.listenPort=1179');
+    const pod = one(on, 'DaemonSet', 'herald-speaker').spec.template.spec;
+    const [container] = pod.containers;
+    // Port 1179 alone would be non-root without capabilities; L2 needs NET_RAW, which only root keeps.
+    expect(pod.securityContext).toMatchObject({ runAsNonRoot: false, runAsUser: 0 });
+    expect(container.securityContext.capabilities).toEqual({ drop: ['ALL'], add: ['NET_RAW'] });
+    expect(container.args.filter((a: string) => a.startsWith('--l2-'))).toEqual([
+      '--l2-key-file=/etc/herald/l2/key',
+      '--l2-port=7474',
+      '--l2-interval=200',
+      '--l2-detect-multiplier=5',
+    ]);
+    expect(container.ports).toContainEqual({ name: 'l2-heartbeat', containerPort: 7474, protocol: 'UDP' });
+    // Beside the metrics certificate, under one volumes:/volumeMounts: list.
+    expect(container.volumeMounts).toEqual([
+      { name: 'metrics-tls', mountPath: '/etc/herald/metrics-tls', readOnly: true },
+      { name: 'l2-key', mountPath: '/etc/herald/l2', readOnly: true },
+    ]);
+    expect(pod.volumes).toEqual([
+      off.volumes[0],
+      { name: 'l2-key', secret: { secretName: 'herald-l2-key', defaultMode: 0o400 } },
+    ]);
+    const secret = one(on, 'Secret', 'herald-l2-key');
+    expect(Buffer.from(secret.data.key, 'base64').toString()).toMatch(/^[A-Za-z0-9]{64}$/);
+    // Port 179 and L2: both capabilities, nothing else.
+    const both = one(render('--set', 'speaker.l2.enabled=true'), 'DaemonSet', 'herald-speaker');
+    expect(both.spec.template.spec.containers[0].securityContext.capabilities.add).toEqual([
+      'NET_BIND_SERVICE',
+      'NET_RAW',
+    ]);
+    // A Secret of one's own: no Secret rendered, that one mounted.
+    const own = render('--set', 'speaker.l2.enabled=true', '--set', 'speaker.l2.existingSecret=my-key');
+    expect(own.filter((o) => o.kind === 'Secret').map((o) => o.metadata.name)).toEqual([
+      'herald-metrics-tls',
+    ]);
+    const ownVolumes = one(own, 'DaemonSet', 'herald-speaker').spec.template.spec.volumes;
+    expect(ownVolumes.find((v: { name: string }) => v.name === 'l2-key').secret.secretName).toBe('my-key');
+    // metrics.auth none and no L2: no volumes at all.
+    const plain = one(render('--set', 'metrics.auth=none'), 'DaemonSet', 'herald-speaker').spec.template.spec;
+    expect(plain.volumes).toBeUndefined();
+  });
+
+  test('l2Advertisements without speaker.l2.enabled fail the install with the reason', () => {
+    expect(renderError('--set-json', 'config.l2Advertisements=[{"name":"lan"}]')).toContain(
+      'config.l2Advertisements is set but speaker.l2.enabled is false',
+    );
   });
 
   test('the ConfigMap carries the config value verbatim, and pods do not restart on config changes', () => {
@@ -353,7 +481,7 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
       ).toEqual([]);
     }
     const external = render('--set', 'existingConfigMap=my-config');
-    expect(external.some((o) => o.kind === 'ConfigMap')).toBe(false);
+    expect(external.some((o) => o.kind === 'ConfigMap' && o.metadata.name === 'herald-config')).toBe(false);
     expect(one(external, 'Role', 'herald-speaker').rules[0].resourceNames).toEqual(['my-config']);
     expect(one(external, 'DaemonSet', 'herald-speaker').spec.template.spec.containers[0].args).toContain(
       '--config-map=my-config',
@@ -364,6 +492,32 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
     const kinds = (objs: Obj[]) =>
       objs.filter((o) => /Monitor$|^Service$/.test(o.kind)).map((o) => `${o.kind}/${o.metadata.name}`);
     expect(kinds(defaults)).toEqual([]);
+    // The chart-rendered certificate: a CA and a leaf for both metrics Services' names, CA published.
+    const tls = one(defaults, 'Secret', 'herald-metrics-tls');
+    expect(tls.type).toBe('kubernetes.io/tls');
+    expect(Object.keys(tls.data).sort()).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
+    const caCm = one(defaults, 'ConfigMap', 'herald-metrics-ca');
+    expect(caCm.data['ca.crt']).toBe(Buffer.from(tls.data['ca.crt'], 'base64').toString());
+    expect(caCm.data.speakerServerName).toBe('herald-speaker-metrics.herald-system.svc');
+    const leaf = new X509Certificate(Buffer.from(tls.data['tls.crt'], 'base64'));
+    expect(leaf.subjectAltName).toBe(
+      'DNS:herald-speaker-metrics.herald-system.svc, DNS:herald-controller-metrics.herald-system.svc',
+    );
+    expect(leaf.verify(new X509Certificate(caCm.data['ca.crt']).publicKey)).toBe(true);
+    // existingSecret: nothing rendered, the workloads mount that Secret, monitors take the CA from it.
+    const own = render(
+      '--set',
+      'metrics.tls.existingSecret=my-tls',
+      '--set',
+      'metrics.serviceMonitor.enabled=true',
+    );
+    expect(own.filter((o) => /metrics-tls|metrics-ca/.test(o.metadata.name))).toEqual([]);
+    expect(one(own, 'DaemonSet', 'herald-speaker').spec.template.spec.volumes[0].secret.secretName).toBe(
+      'my-tls',
+    );
+    expect(one(own, 'ServiceMonitor', 'herald-controller').spec.endpoints[0].tlsConfig.ca).toEqual({
+      secret: { name: 'my-tls', key: 'ca.crt' },
+    });
     expect(kinds(full).sort()).toEqual(
       [
         'PodMonitor/herald-controller',
@@ -377,7 +531,27 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
     const sm = one(full, 'ServiceMonitor', 'herald-speaker');
     expect(sm.apiVersion).toBe('monitoring.coreos.com/v1');
     expect(sm.metadata.labels?.release).toBe('prometheus');
-    expect(sm.spec.endpoints).toEqual([{ port: 'metrics', path: '/metrics', interval: '15s' }]);
+    // HTTPS, the server verified under its Service name with the chart's CA, the scraper's token.
+    expect(sm.spec.endpoints).toEqual([
+      {
+        port: 'metrics',
+        path: '/metrics',
+        interval: '15s',
+        scheme: 'https',
+        tlsConfig: {
+          serverName: 'herald-speaker-metrics.herald-system.svc',
+          ca: { configMap: { name: 'herald-metrics-ca', key: 'ca.crt' } },
+        },
+        authorization: {
+          type: 'Bearer',
+          credentials: { name: 'herald-metrics-scraper-token', key: 'token' },
+        },
+      },
+    ]);
+    expect(one(full, 'Secret', 'herald-metrics-scraper-token')).toMatchObject({
+      type: 'kubernetes.io/service-account-token',
+      metadata: { annotations: { 'kubernetes.io/service-account.name': 'herald-metrics-scraper' } },
+    });
     const svc = one(full, 'Service', 'herald-speaker-metrics');
     expect(sm.spec.selector.matchLabels).toEqual(
       Object.fromEntries(
@@ -413,6 +587,13 @@ const rule = (apiGroups: string[], resources: string[], verbs: string[], resourc
     expect(
       renderError('--set', 'existingConfigMap=mine', '--set-json', 'config.bgpCommunities={"a":"64512:1"}'),
     ).toContain('config.bgpCommunities must be empty');
+    // The old boolean (read every Secret of the namespace) is refused with what replaced it.
+    expect(renderError('--set', 'rbac.speakerSecrets=true')).toContain(
+      'rbac.speakerSecrets is true, but it is a list of Secret names now',
+    );
+    expect(renderError('--set-json', 'rbac.speakerSecrets=["Bad_Name"]')).toContain(
+      "at '/rbac/speakerSecrets/0': 'Bad_Name' does not match pattern",
+    );
   });
 });
 

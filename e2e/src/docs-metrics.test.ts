@@ -17,7 +17,9 @@ const documentedGlobs = [...doc.matchAll(/`(herald_[a-z0-9_]+)\*`/g)].map((m) =>
 /** Event table rows `| \`Reason\` | type | object | from | ...`: reason → emitting component. */
 const documentedReasons = new Map(
   [
-    ...doc.matchAll(/^\|\s*`([A-Z][A-Za-z]+)`\s*\|\s*(Normal|Warning)\s*\|\s*([^|]+)\|\s*([a-z-]+)\s*\|/gm),
+    ...doc.matchAll(
+      /^\|\s*`([A-Z][A-Za-z0-9]+)`\s*\|\s*(Normal|Warning)\s*\|\s*([^|]+)\|\s*([a-z-]+)\s*\|/gm,
+    ),
   ].map((m) => [m[1]!, m[4]!.trim()]),
 );
 
@@ -39,7 +41,7 @@ const components: Component[] = [
     defaultPrefix: 'herald_controller_',
     registry: () => createMetrics().registry,
     reasons: Object.values(controllerReasons),
-    owns: (n) => !n.startsWith('herald_speaker_'),
+    owns: (n) => !n.startsWith('herald_speaker_') && !n.startsWith('herald_bfd_'),
     atLeast: 5,
   },
   {
@@ -47,7 +49,8 @@ const components: Component[] = [
     defaultPrefix: 'herald_speaker_',
     registry: () => new SpeakerMetrics('docs-test-node').registry,
     reasons: Object.values(speakerReasons),
-    owns: (n) => n.startsWith('herald_speaker_'),
+    // The speaker's own names, and BFD's (only the speaker runs BFD).
+    owns: (n) => n.startsWith('herald_speaker_') || n.startsWith('herald_bfd_'),
     atLeast: 10,
   },
 ];

@@ -4,7 +4,7 @@
 // found in the monorepo's node_modules by accident. Also keeps the Dockerfiles consistent with the script
 // and the workspace list, since no container engine runs here.
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 
@@ -76,7 +76,12 @@ describe.each(components)('herald-%s image tree', (component) => {
     ) as {
       exports: unknown;
     };
-    expect(config.exports).toEqual({ '.': './dist/index.js' });
+    expect(config.exports).toEqual({ '.': './dist/index.js', './constants': './dist/constants.js' });
+    // @herald/kube has a subpath export (./process) that must point at dist too.
+    const kube = JSON.parse(readFileSync(join(app(), 'node_modules/@herald/kube/package.json'), 'utf8')) as {
+      exports: unknown;
+    };
+    expect(kube.exports).toEqual({ '.': './dist/index.js', './process': './dist/process/index.js' });
     for (const dep of Object.keys(pkg.dependencies)) {
       expect(existsSync(join(app(), 'node_modules', dep, 'package.json'))).toBe(true);
     }
@@ -84,11 +89,111 @@ describe.each(components)('herald-%s image tree', (component) => {
     expect(files.length).toBeGreaterThan(10);
     // Our code is compiled JS: no TypeScript, no tests.
     expect(files.filter((f) => /\.[cm]?ts$|\.test\.js$/.test(f))).toEqual([]);
+    // Only a program that depends on @herald/native carries koffi.
+    expect(existsSync(join(app(), 'node_modules/koffi'))).toBe('@herald/native' in pkg.dependencies);
     for (const devOnly of ['typescript', 'jest', '@swc/core', '@biomejs/biome', 'node', '@types/node']) {
       expect({ devOnly, present: existsSync(join(app(), 'node_modules', devOnly)) }).toEqual({
         devOnly,
         present: false,
       });
+    }
+  });
+});
+
+// @herald/native loads koffi's prebuilt binary from the optional package npm installed for this platform
+// (@koromix/koffi-linux-x64 here; the arm64 build stage, running on arm64, installs and stages
+// @koromix/koffi-linux-arm64 instead). The staged speaker must load it and open a real socket with it, and
+// without the binary the probe must say why instead of the program running weaker.
+describe('@herald/native in the staged speaker tree', () => {
+  let out = '';
+  beforeAll(() => {
+    out = mkdtempSync(join(tmpdir(), `herald-image-native-${process.pid}-`));
+    const build = spawnSync('bash', [join(root, 'scripts/build-image.sh'), 'speaker', join(out, 'app')], {
+      encoding: 'utf8',
+      timeout: 240_000,
+    });
+    if (build.status !== 0)
+      throw new Error(`build-image.sh speaker exited ${build.status}:\n${build.stderr}`);
+  }, 300_000);
+  afterAll(() => {
+    if (out) rmSync(out, { recursive: true, force: true });
+  });
+
+  // Imports the staged package by name from the staged tree (cwd), probes it, and opens a TCP socket with
+  // a TCP-MD5 key and GTSM (no privileges needed), printing one JSON line.
+  const probe = `
+    import { closeFd, nativeSupport, openBgpSocket } from '@herald/native';
+    let socket;
+    try { closeFd(openBgpSocket({ remote: '203.0.113.2', md5Key: 'key', ttl: 255, minTtl: 254 })); socket = 'ok'; }
+    catch (err) { socket = err.message; }
+    console.log(JSON.stringify({ support: nativeSupport(), socket }));`;
+  const runProbe = () => {
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', probe], {
+      encoding: 'utf8',
+      cwd: join(out, 'app'),
+      timeout: 60_000,
+      env: { PATH: process.env.PATH ?? '', HOME: out },
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    return JSON.parse(result.stdout) as { support: { ok: boolean; reason?: string }; socket: string };
+  };
+  const platformPackage = join('node_modules/@koromix', `koffi-${process.platform}-${process.arch}`);
+
+  test('koffi and its prebuilt binary for this platform are staged, and nothing for other platforms', () => {
+    const app = join(out, 'app');
+    expect(existsSync(join(app, 'node_modules/@herald/native/dist/index.js'))).toBe(true);
+    expect(existsSync(join(app, 'node_modules/koffi/package.json'))).toBe(true);
+    expect(
+      filesUnder(join(app, platformPackage))
+        .filter((f) => f.endsWith('.node'))
+        .sort(),
+    ).toEqual(
+      process.arch === 'x64'
+        ? ['linux_x64/koffi.node', 'musl_x64/koffi.node']
+        : ['linux_arm64/koffi.node', 'musl_arm64/koffi.node'],
+    );
+    expect(readdirSync(join(app, 'node_modules/@koromix'))).toEqual([
+      `koffi-${process.platform}-${process.arch}`,
+    ]);
+  });
+
+  test('the staged package loads with Node 24 and opens a TCP-MD5 + GTSM socket', () => {
+    expect(runProbe()).toEqual({ support: { ok: true }, socket: 'ok' });
+  });
+
+  test('the staged BFD engine starts its worker thread (compiled worker.js) and answers across it', () => {
+    const app = join(out, 'app');
+    expect(existsSync(join(app, 'node_modules/@herald/bfd/dist/driver/worker.js'))).toBe(true);
+    const bfd = `
+      import { BfdService } from '@herald/bfd';
+      const service = new BfdService({ isolation: 'worker', udp: { module: import.meta.resolve('@herald/native') } });
+      const snapshot = await service.refresh();
+      await service.close();
+      console.log(JSON.stringify({ sessions: snapshot.sessions.length, silenced: snapshot.silenced }));`;
+    const result = spawnSync(process.execPath, ['--input-type=module', '-e', bfd], {
+      encoding: 'utf8',
+      cwd: app,
+      timeout: 60_000,
+      env: { PATH: process.env.PATH ?? '', HOME: out },
+    });
+    expect({ status: result.status, stderr: result.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(result.stdout)).toEqual({ sessions: 0, silenced: false });
+  });
+
+  test('without the prebuilt binary the probe gives the reason and every socket call refuses loudly', () => {
+    const app = join(out, 'app');
+    renameSync(join(app, platformPackage), join(out, 'hidden-koffi-binary'));
+    try {
+      const { support, socket } = runProbe();
+      expect(support.ok).toBe(false);
+      expect(support.reason).toMatch(
+        new RegExp(
+          `^the koffi module \\(FFI\\) cannot be loaded \\(.+\\); its prebuilt binary comes from the optional package @koromix/koffi-${process.platform}-${process.arch}`,
+        ),
+      );
+      expect(socket).toBe(`native socket support is unavailable: ${support.reason}`);
+    } finally {
+      renameSync(join(out, 'hidden-koffi-binary'), join(app, platformPackage));
     }
   });
 });
@@ -104,12 +209,17 @@ describe('Dockerfiles', () => {
       const dockerfile = readFileSync(join(root, `Dockerfile.${component}`), 'utf8');
       expect(dockerfile).toContain(`RUN bash scripts/build-image.sh ${component} /out`);
       expect(dockerfile).toMatch(/^FROM \$\{NODE_IMAGE\} AS build$/m);
-      expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim$/m);
-      expect(dockerfile).toMatch(/^ARG RUNTIME_IMAGE=gcr\.io\/distroless\/nodejs24-debian12:nonroot$/m);
+      // Pinned by digest (scripts/update-base-images.sh refreshes them), the same in both Dockerfiles.
+      expect(dockerfile).toMatch(/^ARG NODE_IMAGE=node:24-bookworm-slim@sha256:[0-9a-f]{64}$/m);
+      expect(dockerfile).toMatch(
+        /^ARG RUNTIME_IMAGE=gcr\.io\/distroless\/nodejs24-debian12:nonroot@sha256:[0-9a-f]{64}$/m,
+      );
+      const pins = (text: string) => text.match(/^ARG (NODE|RUNTIME)_IMAGE=.*$/gm);
+      expect(pins(dockerfile)).toEqual(pins(readFileSync(join(root, 'Dockerfile.controller'), 'utf8')));
       expect(dockerfile).toMatch(/^COPY --from=build --chown=0:0 \/out\/ \/app\/$/m);
       expect(dockerfile).toMatch(/^USER 65532:65532$/m);
       expect(dockerfile).toMatch(
-        /^ENTRYPOINT \["\/nodejs\/bin\/node", "--enable-source-maps", "\/app\/dist\/main\.js"\]$/m,
+        /^ENTRYPOINT \["\/nodejs\/bin\/node", "--max-semi-space-size=4", "\/app\/dist\/main\.js"\]$/m,
       );
       for (const label of ['title', 'description', 'version', 'revision', 'created', 'licenses', 'source']) {
         expect(dockerfile).toContain(`org.opencontainers.image.${label}=`);

@@ -6,7 +6,6 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
 import {
   ApiException,
   CoreV1Api,
@@ -16,37 +15,19 @@ import {
   setHeaderOptions,
   type V1Service,
 } from '@kubernetes/client-node';
+import { eventually } from './eventually.ts';
 import {
   type ControlPlane,
+  describeWith,
   pidAlive,
   pinnedKubernetesVersion,
-  requireInfra,
   startControlPlane,
   sweepStaleTempDirs,
   testbinPath,
 } from './kube/index.ts';
 
 const e2eDir = new URL('..', import.meta.url).pathname;
-const runKube = requireInfra({ binaries: ['kube-apiserver', 'etcd'] }, 'kube harness tests');
-const runNetns = requireInfra({ netns: true, binaries: ['curl'] }, 'kube harness netns bridge test');
-
-/** Resolves with the first value check() accepts; fails after timeoutMs (a guard, not an assertion). */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>, timeoutMs = 20_000) {
-  const deadline = Date.now() + timeoutMs;
-  let last: unknown;
-  for (;;) {
-    try {
-      const value = await check();
-      if (value !== undefined) return value;
-    } catch (err) {
-      last = err;
-    }
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${timeoutMs} ms (last error: ${last})`);
-    await sleep(100);
-  }
-}
-
-(runKube ? describe : describe.skip)('kube test bed (real kube-apiserver + etcd)', () => {
+describeWith({ binaries: ['kube-apiserver', 'etcd'] }, 'kube test bed (real kube-apiserver + etcd)', () => {
   let cp: ControlPlane;
   let core: CoreV1Api;
 
@@ -198,7 +179,7 @@ async function eventually<T>(what: string, check: () => Promise<T | undefined>, 
     expect(svc.status?.loadBalancer?.ingress?.[0]?.ip).toBe('198.51.100.10');
   }, 120_000);
 
-  (runNetns ? describe : describe.skip)('from inside a network namespace', () => {
+  describeWith({ netns: true, binaries: ['curl'] }, 'from inside a network namespace', () => {
     const netns = `herald-kh-${process.pid}`;
 
     beforeAll(() => {
@@ -315,8 +296,8 @@ describe('process hygiene when the test process dies', () => {
   }
 
   const gone = async (pid: number, dir: string) => {
-    await eventually(`pid ${pid} gone`, async () => (pidAlive(pid) ? undefined : true), 10_000);
-    await eventually(`${dir} removed`, async () => (existsSync(dir) ? undefined : true), 10_000);
+    await eventually(`pid ${pid} gone`, () => !pidAlive(pid), { timeoutMs: 10_000 });
+    await eventually(`${dir} removed`, () => !existsSync(dir), { timeoutMs: 10_000 });
   };
 
   test('an uncaught exception: children killed, temp dirs removed', async () => {
@@ -340,9 +321,7 @@ describe('process hygiene when the test process dies', () => {
       writeFileSync(join(dir, 'pids', String(stray.pid)), 'stray\n');
       expect(sweepStaleTempDirs()).toContain(dir);
       expect(existsSync(dir)).toBe(false);
-      await eventually('stray killed', async () =>
-        stray.exitCode !== null || stray.signalCode ? true : undefined,
-      );
+      await eventually('stray killed', () => stray.exitCode !== null || stray.signalCode !== null);
       expect(stray.signalCode).toBe('SIGKILL');
     } finally {
       stray.kill('SIGKILL');

@@ -4,28 +4,40 @@
 // demo Service, then instructions with the real names and addresses. Stays up until Ctrl-C, then removes
 // everything. `down` removes what a crashed lab left behind (lab-state.ts: only what it recorded).
 //
-// Usage: node e2e/src/lab-cli.ts [up] [--once] [--nodes N]
+// Usage: node e2e/src/lab-cli.ts [up] [--once] [--nodes N] [--mode bgp|l2|node-addresses] [--kube-proxy iptables|nftables]
 //        node e2e/src/lab-cli.ts down
 //   --once (alias --exit-after-ready): start, verify the VIP answers from the client, tear down, exit 0/1.
-import { spawnSync } from 'node:child_process';
+//   --mode l2: no BGP: one node answers ARP/NDP per VIP, the client on the node segment (lab-l2.ts).
+//   --mode node-addresses: no BGP, no L2: a node-address pool and the real kube-proxy (lab-node-addresses.ts).
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import { REPO_ROOT as REPO, SPEAKER_METRICS_PORT } from './constants.ts';
 import { testbinDir } from './kube/index.ts';
 import { waitForPaths } from './lab/index.ts';
+import { commandChecker, kubectlArgv } from './lab-checks.ts';
+import { l2Instructions, l2Values, verifyL2Commands, verifyL2Neighbor } from './lab-l2.ts';
 import {
+  type NodeAddressDemo,
+  nodeAddressDemo,
+  nodeAddressInstructions,
+  nodeAddressValues,
+  verifyNodeAddressCommands,
+  verifyNodeAddresses,
+} from './lab-node-addresses.ts';
+import {
+  createService,
   downOne,
   type HeraldSystem,
+  type KubeProxyMode,
   LabStateWriter,
   type ProbeSummary,
   readStates,
-  SPEAKER_METRICS_PORT,
   startSystem,
   stateDir,
   urlFor,
+  waitForIngress,
 } from './system/index.ts';
-
-const REPO = new URL('../../', import.meta.url).pathname;
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -33,6 +45,8 @@ const { values, positionals } = parseArgs({
     once: { type: 'boolean', default: false },
     'exit-after-ready': { type: 'boolean', default: false },
     nodes: { type: 'string', default: '3' },
+    mode: { type: 'string', default: 'bgp' },
+    'kube-proxy': { type: 'string', default: 'iptables' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
@@ -41,6 +55,13 @@ const usage = `usage: npm run lab [-- --once] [-- --nodes N]  start the lab (as 
        npm run lab -- down                        remove what a crashed lab left behind
   --once, --exit-after-ready  start, check the VIP and the printed commands, clean up, exit 0 (1 on failure)
   --nodes N                   node namespaces, speakers and Node objects (default 3, at most 10)
+  --mode bgp|l2|node-addresses
+                              bgp (default): FRR learns the LoadBalancer IPs over BGP from the speakers;
+                              l2: no BGP — one node answers ARP/NDP for each VIP and the client sits on the
+                              node segment with the pool on-link (docs/l2.md);
+                              node-addresses: no BGP, no L2 — Services get the nodes' addresses and the real
+                              kube-proxy serves <node address>:<port> (docs/node-addresses.md)
+  --kube-proxy iptables|nftables  kube-proxy's mode with --mode node-addresses (default iptables)
 State files (what \`down\` removes): $HERALD_LAB_STATE_DIR, else /run/herald-lab.
 `;
 if (values.help) {
@@ -52,7 +73,7 @@ const t0 = Date.now();
 const say = (line: string) => process.stdout.write(`${line}\n`);
 const step = (line: string) => say(`[lab ${((Date.now() - t0) / 1000).toFixed(1).padStart(5)}s] ${line}`);
 
-function down(): number {
+async function down(): Promise<number> {
   const states = readStates();
   if (states.length === 0) {
     say(`lab down: nothing recorded in ${stateDir()}; nothing to clean up`);
@@ -60,7 +81,7 @@ function down(): number {
   }
   for (const { path, state } of states) {
     if (state.lab.pid === process.pid) continue;
-    const r = downOne(path, state);
+    const r = await downOne(path, state);
     say(
       `lab down: ${path} (lab pid ${state.lab.pid}${r.labWasRunning ? ', was running: asked it to stop' : ''})`,
     );
@@ -79,7 +100,7 @@ function describeSpread(s: ProbeSummary): string {
 }
 
 /** The commands the instructions print, as argv, so --once can run them and prove they work. */
-function commands(sys: HeraldSystem, v4: string) {
+function commands(sys: HeraldSystem, v4: string, access: readonly string[]) {
   const c = sys.client.ns;
   const vtysh = ['ip', 'netns', 'exec', sys.lab.routerNs, 'vtysh', '--vty_socket', join(sys.lab.dir, 'vty')];
   return {
@@ -94,50 +115,53 @@ function commands(sys: HeraldSystem, v4: string) {
       join(REPO, 'packages/cli/src/main.ts'),
       'status',
       ...sys.nodes.flatMap((n) => ['--speaker', `${n.ns.ipv4}:${SPEAKER_METRICS_PORT}`]),
+      ...access,
     ],
-    kubectl: [
-      join(testbinDir(), 'kubectl'),
-      '--kubeconfig',
-      sys.cp.kubeconfigPath,
-      'get',
-      'svc',
-      '-A',
-      '-o',
-      'wide',
-    ],
+    kubectl: kubectlArgv(sys, 'get', 'svc', '-A', '-o', 'wide'),
   };
 }
 
 /** --once: runs the printed commands; each must exit 0 and show what the instructions promise. */
-function verifyCommands(sys: HeraldSystem, v4: string): string[] {
-  const cmds = commands(sys, v4);
-  const problems: string[] = [];
-  const check = (name: string, argv: string[], ok: (out: string) => boolean) => {
-    const r = spawnSync(argv[0]!, argv.slice(1), { encoding: 'utf8', timeout: 30_000 });
-    const out = `${r.stdout ?? ''}${r.stderr ?? ''}`;
-    if (r.status !== 0 || !ok(out)) problems.push(`${name}: exit ${r.status}, output:\n${out.slice(-1500)}`);
-    else step(`checked: ${name}`);
-  };
+function verifyCommands(
+  sys: HeraldSystem,
+  v4: string,
+  access: readonly string[],
+  o: { router?: boolean } = {},
+): string[] {
+  const cmds = commands(sys, v4, access);
+  const { check, problems } = commandChecker((name) => step(`checked: ${name}`));
   check('curl from the client namespace', cmds.curl, (out) => /^node-\d+$/m.test(out));
-  check('vtysh show ip route: one next hop per node', cmds.route, (out) =>
-    sys.nodes.every((n) => out.includes(`${n.ns.ipv4},`)),
-  );
-  check('heraldctl status', cmds.status, (out) => out.includes('Established'));
+  if (o.router !== false) {
+    check('vtysh show ip route: one next hop per node', cmds.route, (out) =>
+      sys.nodes.every((n) => out.includes(`${n.ns.ipv4},`)),
+    );
+    check('heraldctl status', cmds.status, (out) => out.includes('Established'));
+  }
   if (existsSync(cmds.kubectl[0]!)) check('kubectl get svc', cmds.kubectl, (out) => out.includes(v4));
   return problems;
 }
 
-function instructions(sys: HeraldSystem, demo: string[], local: string): string {
+/** The lab's instructions; `modeLines` (layer-2 mode) replace the router and speaker section. */
+function instructions(
+  sys: HeraldSystem,
+  demo: string[],
+  local: string,
+  access: readonly string[],
+  modeLines?: string[],
+): string {
   const c = sys.client.ns;
   const r = sys.lab.routerNs;
   const vty = join(sys.lab.dir, 'vty');
   const v4 = demo.find((ip) => !ip.includes(':')) ?? demo[0]!;
   const v6 = demo.find((ip) => ip.includes(':'));
   const kubectl = existsSync(join(testbinDir(), 'kubectl'));
-  const speakers = sys.nodes.map((n) => `--speaker ${n.ns.ipv4}:${SPEAKER_METRICS_PORT}`).join(' ');
+  const speakers = [
+    ...sys.nodes.map((n) => `--speaker ${n.ns.ipv4}:${SPEAKER_METRICS_PORT}`),
+    ...access,
+  ].join(' ');
   const lines = [
     '',
-    `Herald lab is up: ${sys.nodes.length} nodes, FRR router, client namespace. Try (as root, from ${REPO}):`,
+    `Herald lab is up: ${sys.nodes.length} nodes, ${modeLines ? 'layer-2 mode, client on the node segment' : 'FRR router, client namespace'}. Try (as root, from ${REPO}):`,
     '',
     '  # Kubernetes: the chart is installed, the controllers and speakers run as its ServiceAccounts',
     `  export KUBECONFIG=${sys.cp.kubeconfigPath}`,
@@ -150,19 +174,21 @@ function instructions(sys: HeraldSystem, demo: string[], local: string): string 
         ]),
     '  helm list -n herald-system',
     '',
-    '  # The VIP from the client namespace behind the router (the answer is the node that served it)',
-    `  ip netns exec ${c} curl http://${v4}/`,
-    `  for i in $(seq 20); do ip netns exec ${c} curl -s http://${v4}/; done | sort | uniq -c`,
-    ...(v6 ? [`  ip netns exec ${c} curl -g 'http://[${v6}]/'`] : []),
-    `  ip netns exec ${c} curl http://${local}/     # externalTrafficPolicy: Local, endpoint on node-1 only`,
-    '',
-    '  # The router: one /32 with a next hop per node (ECMP)',
-    `  ip netns exec ${r} vtysh --vty_socket ${vty} -c 'show ip route ${v4}/32'`,
-    `  ip netns exec ${r} vtysh --vty_socket ${vty} -c 'show bgp summary'`,
-    ...(v6 ? [`  ip netns exec ${r} vtysh --vty_socket ${vty} -c 'show ipv6 route ${v6}/128'`] : []),
-    '',
-    '  # The speakers (each serves /status on its node address)',
-    `  ip netns exec ${c} ${process.execPath} ${join(REPO, 'packages/cli/src/main.ts')} status ${speakers}`,
+    ...(modeLines ?? [
+      '  # The VIP from the client namespace behind the router (the answer is the node that served it)',
+      `  ip netns exec ${c} curl http://${v4}/`,
+      `  for i in $(seq 20); do ip netns exec ${c} curl -s http://${v4}/; done | sort | uniq -c`,
+      ...(v6 ? [`  ip netns exec ${c} curl -g 'http://[${v6}]/'`] : []),
+      `  ip netns exec ${c} curl http://${local}/     # externalTrafficPolicy: Local, endpoint on node-1 only`,
+      '',
+      '  # The router: one /32 with a next hop per node (ECMP)',
+      `  ip netns exec ${r} vtysh --vty_socket ${vty} -c 'show ip route ${v4}/32'`,
+      `  ip netns exec ${r} vtysh --vty_socket ${vty} -c 'show bgp summary'`,
+      ...(v6 ? [`  ip netns exec ${r} vtysh --vty_socket ${vty} -c 'show ipv6 route ${v6}/128'`] : []),
+      '',
+      '  # The speakers (each serves /status on its node address)',
+      `  ip netns exec ${c} ${process.execPath} ${join(REPO, 'packages/cli/src/main.ts')} status ${speakers}`,
+    ]),
     '',
     '  # The processes (no kubelet here: one you kill stays down; the lab reports it; restart the lab)',
     ...sys.controllers.map((ctl) => `  ${ctl.identity}: pid ${ctl.proc.pid}`),
@@ -186,6 +212,16 @@ async function up(): Promise<number> {
     return 2;
   }
   const once = values.once || values['exit-after-ready'];
+  const mode = values.mode;
+  const kubeProxy = values['kube-proxy'] as KubeProxyMode;
+  if (mode !== 'bgp' && mode !== 'l2' && mode !== 'node-addresses') {
+    process.stderr.write(`lab: --mode must be bgp, l2 or node-addresses, got ${mode}\n`);
+    return 2;
+  }
+  if (kubeProxy !== 'iptables' && kubeProxy !== 'nftables') {
+    process.stderr.write(`lab: --kube-proxy must be iptables or nftables, got ${kubeProxy}\n`);
+    return 2;
+  }
   const stale = readStates().filter((s) => s.state.lab.pid !== process.pid);
   if (stale.length > 0) {
     step(
@@ -219,51 +255,20 @@ async function up(): Promise<number> {
     });
   }
 
-  try {
-    starting = startSystem({ nodes, progress: step, created: (thing) => record.record(thing) });
-    sys = await starting;
-    if (stopping) return await stopped;
-    step('creating the demo Services in namespace default: demo (dual-stack), demo-local (Local)');
-    await sys.createService('demo', { dualStack: true });
-    await sys.putEndpoints(
-      'demo',
-      sys.nodes.map((n) => n.index),
-    );
-    await sys.createService('demo-local', { policy: 'Local' });
-    const localNode = Math.min(1, nodes - 1);
-    await sys.putEndpoints('demo-local', [localNode]);
-    const demo = await sys.waitForIngress('demo', 2);
-    const [local] = (await sys.waitForIngress('demo-local')) as [string];
-    step(`demo got ${demo.join(', ')}; demo-local got ${local}`);
-    const v4 = demo.find((ip) => !ip.includes(':')) ?? demo[0]!;
-    await waitForPaths(sys.frr, 'ipv4', `${v4}/32`, (p) => p.length === nodes, `from all ${nodes} nodes`);
-    await sys.waitForServed(
-      v4,
-      sys.nodes.map((n) => n.index),
-    );
-    await sys.waitForServed(local, [localNode]);
-    const check = await sys.probe(urlFor(v4), 30);
-    if (check.failed > 0) throw new Error(`curl to ${v4} from the client failed: ${check.errors.join('; ')}`);
-    step(`verified: 30 connections from the client to http://${v4}/ answered by ${describeSpread(check)}`);
-    say(instructions(sys, demo, local));
-    if (once) {
-      const problems = verifyCommands(sys, v4);
-      for (const p of problems) process.stderr.write(`lab: a printed command did not work: ${p}\n`);
-      await teardown('--once');
-      return problems.length === 0 ? 0 : 1;
-    }
+  /** Until Ctrl-C: reports programs that exit meanwhile. */
+  async function stayUp(running: HeraldSystem): Promise<number> {
     step('lab is ready; press Ctrl-C to stop');
     // Nothing else keeps the event loop alive (children are tracked by exit events only), and a drained loop
     // would end the lab at once. The timer also reports processes that exit while the lab is up.
-    const running = sys;
     const reported = new Set<number>();
     const watchdog = setInterval(() => {
       if (stopping) return; // the teardown's own kills are not news
       const procs = [
         ...running.controllers.map((c) => ({ name: c.identity, proc: c.proc })),
-        ...running.nodes.flatMap((n) =>
-          n.speaker ? [{ name: `herald-speaker on ${n.name}`, proc: n.speaker }] : [],
-        ),
+        ...running.nodes.flatMap((n) => [
+          ...(n.speaker ? [{ name: `herald-speaker on ${n.name}`, proc: n.speaker }] : []),
+          ...(n.kubeProxy ? [{ name: `kube-proxy on ${n.name}`, proc: n.kubeProxy }] : []),
+        ]),
       ];
       for (const { name, proc } of procs) {
         const exit = proc.exitInfo();
@@ -275,6 +280,80 @@ async function up(): Promise<number> {
     const code = await stopped;
     clearInterval(watchdog);
     return code;
+  }
+
+  try {
+    const nodeAddresses = mode === 'node-addresses';
+    const l2 = mode === 'l2';
+    starting = startSystem({
+      nodes,
+      progress: step,
+      created: (thing) => record.record(thing),
+      ...(nodeAddresses ? { kubeProxy, bgp: false, values: nodeAddressValues() } : {}),
+      ...(l2 ? { l2: true, values: l2Values() } : {}),
+    });
+    sys = await starting;
+    if (stopping) return await stopped;
+    if (nodeAddresses) {
+      step(
+        'creating the demo Services in namespace default: demo (Cluster, port 80), demo-local (Local, port 8081)',
+      );
+      const demo: NodeAddressDemo = await nodeAddressDemo(sys);
+      step(`demo got ${demo.demo.join(', ')}; demo-local got ${demo.local}`);
+      for (const [i, s] of (await verifyNodeAddresses(sys, 10)).entries())
+        step(
+          `verified: 10 connections from the client to http://${sys.nodes[i]!.ns.ipv4}/ answered by ${describeSpread(s)}`,
+        );
+      say(nodeAddressInstructions(sys, demo, kubeProxy));
+      if (once) {
+        const problems = verifyNodeAddressCommands(sys, demo, kubeProxy, (what) => step(`checked: ${what}`));
+        for (const p of problems) process.stderr.write(`lab: a printed command did not work: ${p}\n`);
+        await teardown('--once');
+        return problems.length === 0 ? 0 : 1;
+      }
+      return await stayUp(sys);
+    }
+    step('creating the demo Services in namespace default: demo (dual-stack), demo-local (Local)');
+    await createService(sys.core, 'demo', { dualStack: true });
+    await sys.putEndpoints(
+      'demo',
+      sys.nodes.map((n) => n.index),
+    );
+    await createService(sys.core, 'demo-local', { policy: 'Local' });
+    const localNode = Math.min(1, nodes - 1);
+    await sys.putEndpoints('demo-local', [localNode]);
+    const demo = await waitForIngress(sys.core, 'demo', { count: 2 });
+    const [local] = (await waitForIngress(sys.core, 'demo-local')) as [string];
+    step(`demo got ${demo.join(', ')}; demo-local got ${local}`);
+    const v4 = demo.find((ip) => !ip.includes(':')) ?? demo[0]!;
+    if (!l2)
+      await waitForPaths(sys.frr, 'ipv4', `${v4}/32`, (p) => p.length === nodes, `from all ${nodes} nodes`);
+    await sys.waitForServed(
+      v4,
+      sys.nodes.map((n) => n.index),
+    );
+    await sys.waitForServed(local, [localNode]);
+    const check = await sys.probe(urlFor(v4), 30);
+    if (check.failed > 0) throw new Error(`curl to ${v4} from the client failed: ${check.errors.join('; ')}`);
+    step(`verified: 30 connections from the client to http://${v4}/ answered by ${describeSpread(check)}`);
+    if (l2) step(await verifyL2Neighbor(sys, v4));
+    // heraldctl status as a status reader: the chart's CA, the certificate's name and a token.
+    const access = (await sys.readerAccess()).heraldctlArgs;
+    say(
+      instructions(sys, demo, local, access, l2 ? await l2Instructions(sys, demo, local, access) : undefined),
+    );
+    if (once) {
+      const problems = l2
+        ? [
+            ...verifyL2Commands(sys, v4, access, (name) => step(`checked: ${name}`)),
+            ...verifyCommands(sys, v4, access, { router: false }),
+          ]
+        : verifyCommands(sys, v4, access);
+      for (const p of problems) process.stderr.write(`lab: a printed command did not work: ${p}\n`);
+      await teardown('--once');
+      return problems.length === 0 ? 0 : 1;
+    }
+    return await stayUp(sys);
   } catch (err) {
     process.stderr.write(`lab: ${err instanceof Error ? err.message : String(err)}\n`);
     await teardown('failed');
@@ -283,7 +362,7 @@ async function up(): Promise<number> {
 }
 
 let code: number;
-if (command === 'down') code = down();
+if (command === 'down') code = await down();
 else if (command === 'up') code = await up();
 else {
   process.stderr.write(usage);

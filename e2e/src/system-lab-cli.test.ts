@@ -1,21 +1,16 @@
 // The README's main command, proven: `bash scripts/lab.sh --once` (what `npm run lab -- --once` runs) starts
 // the whole system, curls the VIP from the client namespace, runs the commands it prints, and removes
 // everything; and after a `kill -9` of a running lab, `bash scripts/lab.sh down` removes exactly what the
-// lab recorded in its state file.
+// lab recorded in its state file. `--mode node-addresses` is proven the same way (no BGP, the real kube-proxy).
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { requireInfra } from './kube/index.ts';
-import { labUnavailableReason, waitFor } from './lab/index.ts';
-import { type LabState, processStart } from './system/index.ts';
-
-const REPO = new URL('../../', import.meta.url).pathname;
-const run =
-  requireInfra(
-    { netns: true, binaries: ['kube-apiserver', 'etcd', 'helm', 'curl', '/usr/lib/frr/bgpd'] },
-    'the lab entry point (scripts/lab.sh)',
-  ) && labUnavailableReason() === undefined;
+import { REPO_ROOT as REPO } from './constants.ts';
+import { eventually, sleep } from './eventually.ts';
+import { describeWith, processStart } from './kube/index.ts';
+import { withLab } from './lab/index.ts';
+import type { LabState } from './system/index.ts';
 
 function liveNamespaces(): string[] {
   return spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' })
@@ -46,7 +41,10 @@ function collect(child: ChildProcess): { text: () => string; exited: Promise<num
   return { text: () => text, exited: new Promise((resolve) => child.on('close', (code) => resolve(code))) };
 }
 
-(run ? describe : describe.skip)('npm run lab', () => {
+/** The BGP lab's needs, and the node-address lab's: the real kube-proxy and nftables. */
+const NEEDS = withLab({ binaries: ['kube-apiserver', 'etcd', 'helm', 'curl', 'kube-proxy', 'nft'] });
+
+describeWith(NEEDS, 'npm run lab', () => {
   let stateDir: string;
   beforeEach(() => {
     stateDir = mkdtempSync(join(tmpdir(), `herald-lab-test-${process.pid}-`));
@@ -88,18 +86,54 @@ function collect(child: ChildProcess): { text: () => string; exited: Promise<num
     ).toEqual([]);
   }, 240_000);
 
+  test('--once --mode node-addresses: no BGP, node addresses reach the pods through the real kube-proxy', async () => {
+    const child = lab(['--once', '--mode', 'node-addresses', '--kube-proxy', 'nftables'], stateDir);
+    const out = collect(child);
+    const code = await out.exited;
+    const text = out.text();
+    expect({ code, tail: code === 0 ? '' : text.slice(-4000) }).toEqual({ code: 0, tail: '' });
+    expect(text).toContain('demo got 203.0.113.11, 203.0.113.12, 203.0.113.13; demo-local got 203.0.113.12');
+    for (const address of ['203.0.113.11', '203.0.113.12', '203.0.113.13'])
+      expect(text).toMatch(
+        new RegExp(`verified: 10 connections from the client to http://${address}/ answered by pod-node-`),
+      );
+    for (const what of [
+      'curl a node address from the client namespace',
+      "kube-proxy's nftables rules for the node address",
+      'kubectl get svc',
+    ])
+      expect(text).toContain(`checked: ${what}`);
+    expect(text).not.toContain('BGP session');
+    const labPid = Number(/lab-(\d+)\.json/.exec(text)?.[1]);
+    expect(readdirSync(stateDir)).toEqual([]);
+    expect(labNamespaces(labPid)).toEqual([]);
+  }, 240_000);
+
+  test('--once --mode l2: layer-2 mode, the client on the segment reaches the VIP at the announcer’s MAC', async () => {
+    const child = lab(['--once', '--mode', 'l2'], stateDir);
+    const out = collect(child);
+    const code = await out.exited;
+    const text = out.text();
+    expect({ code, tail: code === 0 ? '' : text.slice(-4000) }).toEqual({ code: 0, tail: '' });
+    expect(text).toMatch(
+      /verified: the client's neighbour table holds 198\.51\.100\.\d+ at [0-9a-f:]{17}, node-\d's eth0/,
+    );
+    for (const what of ['curl from the client namespace', 'ip neigh', 'heraldctl status'])
+      expect(text).toContain(`checked: ${what}`);
+    expect(text).toContain('layer-2 mode, client on the node segment');
+    expect(text).not.toContain('BGP session');
+    const labPid = Number(/lab-(\d+)\.json/.exec(text)?.[1]);
+    expect(readdirSync(stateDir)).toEqual([]);
+    expect(labNamespaces(labPid)).toEqual([]);
+  }, 240_000);
+
   test('lab down after kill -9 of the lab removes everything the lab recorded', async () => {
     const child = lab([], stateDir);
     const out = collect(child);
-    await waitFor(
-      'the lab to be ready',
-      async () => (out.text().includes('lab is ready') ? true : undefined),
-      {
-        timeoutMs: 180_000,
-        intervalMs: 200,
-      },
-    ).catch((err: Error) => {
-      throw new Error(`${err.message}\n${out.text().slice(-4000)}`);
+    await eventually('the lab to be ready', () => out.text().includes('lab is ready'), {
+      timeoutMs: 180_000,
+      intervalMs: 200,
+      detail: () => out.text().slice(-4000),
     });
     const [file] = readdirSync(stateDir);
     expect(file).toMatch(/^lab-\d+\.json$/);
@@ -110,7 +144,7 @@ function collect(child: ChildProcess): { text: () => string; exited: Promise<num
     expect(state.processes.length).toBeGreaterThan(5);
 
     // It stays up (until Ctrl-C), and the printed curl works while it does.
-    await new Promise((r) => setTimeout(r, 2_000));
+    await sleep(2_000);
     expect(processStart(state.lab.pid)).toBe(state.lab.start);
     const client = state.namespaces.find((ns) => ns.endsWith('-c'))!;
     const vip = /curl http:\/\/(198\.51\.100\.\d+)\//.exec(out.text())?.[1];

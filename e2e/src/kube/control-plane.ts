@@ -9,8 +9,9 @@ import { request as httpRequest } from 'node:http';
 import { Agent, request as httpsRequest } from 'node:https';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { ApiException, CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { CoreV1Api, type KubeConfig } from '@kubernetes/client-node';
+import { eventually } from '../eventually.ts';
+import { ignoreConflict } from './api.ts';
 import { type ControlPlaneCerts, generateCerts } from './certs.ts';
 import { buildKubeConfig, writeKubeconfig } from './kubeconfig.ts';
 import { NetnsBridge, type NetnsForwarder, type NetnsForwarderOptions } from './netns-bridge.ts';
@@ -115,7 +116,7 @@ const DEFAULT_SERVICE_CIDRS = '10.255.0.0/16,2001:db8:fffe::/112';
 const SA_ISSUER = 'https://kubernetes.default.svc.cluster.local';
 
 /** Free loopback TCP ports, distinct from each other (all held open until every one is chosen). */
-async function freePorts(count: number): Promise<number[]> {
+export async function freePorts(count: number): Promise<number[]> {
   const servers = await Promise.all(
     Array.from(
       { length: count },
@@ -145,20 +146,23 @@ class StartError extends Error {
   }
 }
 
-/** Polls check() until it returns true; fails early (with the log tail) if proc exits. */
+/** Waits until check() is true; fails at once (with the log tail) if proc exits. */
 async function waitUntil(
   proc: ManagedProcess,
   what: string,
   deadline: number,
   check: () => Promise<boolean>,
 ): Promise<void> {
-  for (;;) {
-    const exit = proc.exitInfo();
-    if (exit) throw new StartError(proc, `exited (code ${exit.code}, signal ${exit.signal}) before ${what}`);
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new StartError(proc, `not ${what} in time`);
-    await sleep(50);
-  }
+  await eventually(what, check, {
+    timeoutMs: Math.max(0, deadline - Date.now()),
+    intervalMs: 50,
+    abortIf: () => {
+      const exit = proc.exitInfo();
+      return exit ? `exited (code ${exit.code}, signal ${exit.signal})` : undefined;
+    },
+  }).catch((err: Error) => {
+    throw new StartError(proc, err.message);
+  });
 }
 
 function httpGet(url: string): Promise<AdminResponse> {
@@ -320,9 +324,6 @@ async function startOnce(opts: ControlPlaneOptions): Promise<ControlPlane> {
     });
     writeKubeconfig(kubeconfigPath, kubeConfig);
     const core = kubeConfig.makeApiClient(CoreV1Api);
-    const ignoreConflict = (err: unknown) => {
-      if (!(err instanceof ApiException && err.code === 409)) throw err;
-    };
     const netnsBridge = new NetnsBridge({ dir, apiserverPort: port, startTimeoutMs: opts.startTimeoutMs });
     bridge = netnsBridge;
 

@@ -1,6 +1,6 @@
 // One gate for every real-infrastructure test: does this machine have what the test needs (root,
-// network namespaces, binaries)? Unprivileged developers get a clear skip message; CI sets
-// HERALD_REQUIRE_PRIVILEGED=1 (scripts/test.sh), where a missing piece is a failure, never a skip.
+// network namespaces, binaries)? Unprivileged developers get a clear skip message; scripts/test.sh sets
+// HERALD_REQUIRE_PRIVILEGED=1 as root and in CI, where a missing piece is a failure, never a skip.
 import { spawnSync } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { which } from './processes.ts';
@@ -24,7 +24,12 @@ export interface InfraCheck {
   missing: string[];
 }
 
-const TESTBIN_NAMES: readonly string[] = ['kube-apiserver', 'etcd', 'helm'] satisfies TestbinName[];
+const TESTBIN_NAMES: readonly string[] = [
+  'kube-apiserver',
+  'etcd',
+  'helm',
+  'kube-proxy',
+] satisfies TestbinName[];
 
 function executable(path: string): boolean {
   try {
@@ -71,9 +76,8 @@ export function checkInfra(req: InfraRequirements): InfraCheck {
 
 /**
  * True when the test may run. Otherwise logs why it is skipped and returns false — or, with
- * HERALD_REQUIRE_PRIVILEGED=1, throws, because in CI a skipped real-infrastructure test is a failure.
- *   const run = requireInfra({ netns: true, binaries: ['kube-apiserver', 'etcd'] }, 'speaker e2e');
- *   (run ? describe : describe.skip)('speaker e2e', () => { ... });
+ * HERALD_REQUIRE_PRIVILEGED=1, throws: as root and in CI a skipped real-infrastructure test is a failure.
+ *   describeWith({ netns: true, binaries: ['kube-apiserver', 'etcd'] }, 'speaker e2e', () => { ... });
  */
 export function requireInfra(req: InfraRequirements, what = 'this test'): boolean {
   const { ok, missing } = checkInfra(req);
@@ -86,4 +90,9 @@ export function requireInfra(req: InfraRequirements, what = 'this test'): boolea
   }
   console.warn(`[herald e2e] SKIPPED ${why}`);
   return false;
+}
+
+/** `describe` when the machine has what the tests need, else `describe.skip` (a failure in CI): see requireInfra. */
+export function describeWith(req: InfraRequirements, name: string, fn: () => void): void {
+  (requireInfra(req, name) ? describe : describe.skip)(name, fn);
 }

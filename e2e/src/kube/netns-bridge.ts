@@ -10,8 +10,13 @@ import { join } from 'node:path';
 import { type ManagedProcess, spawnManaged } from './processes.ts';
 
 export interface NetnsForwarderOptions {
-  /** Port to listen on inside the namespace; default the apiserver's own port. */
+  /** Port to listen on inside the namespace; default the port reached (`target`). */
   port?: number;
+  /**
+   * The root namespace's 127.0.0.1 port to reach; default the apiserver's. Another port (a program's metrics
+   * port) gets its own root relay and socket.
+   */
+  target?: number;
 }
 
 export interface NetnsForwarder {
@@ -71,40 +76,51 @@ export class NetnsBridge {
   readonly #dir: string;
   readonly #apiserverPort: number;
   readonly #timeoutMs: number;
-  readonly #socket: string;
-  #rootRelay: Promise<ManagedProcess> | undefined;
-  #rootRelayProcess: ManagedProcess | undefined;
+  /** Root relays by the 127.0.0.1 port they reach. */
+  readonly #rootRelays = new Map<number, Promise<ManagedProcess>>();
+  readonly #rootRelayProcesses = new Set<ManagedProcess>();
   readonly #forwarders = new Set<ManagedProcess>();
 
   constructor(opts: { dir: string; apiserverPort: number; startTimeoutMs?: number | undefined }) {
     this.#dir = opts.dir;
     this.#apiserverPort = opts.apiserverPort;
     this.#timeoutMs = opts.startTimeoutMs ?? 15_000;
-    this.#socket = join(opts.dir, 'apiserver.sock');
+  }
+
+  #socketFor(target: number): string {
+    return join(this.#dir, target === this.#apiserverPort ? 'apiserver.sock' : `port-${target}.sock`);
   }
 
   async startForwarder(netns: string, opts: NetnsForwarderOptions = {}): Promise<NetnsForwarder> {
-    this.#rootRelay ??= startRelay(
-      'apiserver unix-socket relay',
-      [],
-      `unix:${this.#socket}`,
-      `tcp:127.0.0.1:${this.#apiserverPort}`,
-      join(this.#dir, 'relay.log'),
-      this.#dir,
-      this.#timeoutMs,
-    );
-    this.#rootRelayProcess = await this.#rootRelay;
+    const target = opts.target ?? this.#apiserverPort;
+    const what = target === this.#apiserverPort ? 'apiserver' : `127.0.0.1:${target}`;
+    const socket = this.#socketFor(target);
+    let relay = this.#rootRelays.get(target);
+    if (relay === undefined) {
+      relay = startRelay(
+        `${what} unix-socket relay`,
+        [],
+        `unix:${socket}`,
+        `tcp:127.0.0.1:${target}`,
+        join(this.#dir, target === this.#apiserverPort ? 'relay.log' : `relay-${target}.log`),
+        this.#dir,
+        this.#timeoutMs,
+      );
+      this.#rootRelays.set(target, relay);
+    }
+    const relayProcess = await relay;
+    this.#rootRelayProcesses.add(relayProcess);
     const lo = spawnSync('ip', ['-n', netns, 'link', 'set', 'lo', 'up'], { encoding: 'utf8' });
     if (lo.status !== 0) {
       throw new Error(`cannot bring up lo in netns ${netns}: ${lo.error?.message ?? lo.stderr.trim()}`);
     }
-    const port = opts.port ?? this.#apiserverPort;
+    const port = opts.port ?? target;
     const proc = await startRelay(
-      `apiserver forwarder in netns ${netns}`,
+      `${what} forwarder in netns ${netns}`,
       ['ip', 'netns', 'exec', netns],
       `tcp:127.0.0.1:${port}`,
-      `unix:${this.#socket}`,
-      join(this.#dir, `forwarder-${netns}.log`),
+      `unix:${socket}`,
+      join(this.#dir, `forwarder-${netns}-${port}.log`),
       this.#dir,
       this.#timeoutMs,
     );
@@ -121,14 +137,14 @@ export class NetnsBridge {
     };
   }
 
-  /** The root relay (once started) and the running forwarders. */
+  /** The root relays (once started) and the running forwarders. */
   processes(): ManagedProcess[] {
-    return [...(this.#rootRelayProcess ? [this.#rootRelayProcess] : []), ...this.#forwarders];
+    return [...this.#rootRelayProcesses, ...this.#forwarders];
   }
 
   async stop(): Promise<void> {
     await Promise.all([...this.#forwarders].map((p) => p.stop({ graceMs: 2_000 })));
-    const relay = await this.#rootRelay?.catch(() => undefined);
-    await relay?.stop({ graceMs: 2_000 });
+    const relays = await Promise.all([...this.#rootRelays.values()].map((r) => r.catch(() => undefined)));
+    await Promise.all(relays.map((r) => r?.stop({ graceMs: 2_000 })));
   }
 }

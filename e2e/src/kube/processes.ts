@@ -22,7 +22,7 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 
 export interface ExitInfo {
   code: number | null;
@@ -46,6 +46,8 @@ export interface ManagedProcess {
   readonly logPath: string;
   /** The child's stdout when spawned with `stdout: 'pipe'`. */
   readonly stdout: Readable | null;
+  /** The child's stdin when spawned with `stdin: 'pipe'` (commands to a helper process). */
+  readonly stdin: Writable | null;
   /** Resolves when the process has exited (never rejects). */
   readonly exited: Promise<ExitInfo>;
   /** Set once the process has exited. */
@@ -67,6 +69,8 @@ export interface SpawnOptions {
   cwd?: string;
   /** 'pipe' keeps stdout readable (e.g. for a readiness line); stderr always goes to the log. */
   stdout?: 'log' | 'pipe';
+  /** 'pipe' gives the test a stdin to write to; default: none. */
+  stdin?: 'ignore' | 'pipe';
 }
 
 const liveProcesses = new Set<ManagedProcess>();
@@ -147,7 +151,7 @@ export async function spawnManaged(opts: SpawnOptions): Promise<ManagedProcess> 
   let child: ChildProcess;
   try {
     child = spawn(command, args, {
-      stdio: ['ignore', opts.stdout === 'pipe' ? 'pipe' : logFd, logFd],
+      stdio: [opts.stdin ?? 'ignore', opts.stdout === 'pipe' ? 'pipe' : logFd, logFd],
       env: opts.env ?? process.env,
       cwd: opts.cwd,
       detached: false,
@@ -166,6 +170,8 @@ export async function spawnManaged(opts: SpawnOptions): Promise<ManagedProcess> 
   // jest forever (the child then dies with us, see above). stop() re-references it while it waits.
   child.unref();
   (child.stdout as (Readable & { unref?: () => void }) | null)?.unref?.();
+  (child.stdin as (Writable & { unref?: () => void }) | null)?.unref?.();
+  child.stdin?.on('error', () => undefined); // EPIPE once the child is gone
   let info: ExitInfo | undefined;
   const exited = new Promise<ExitInfo>((resolve) => {
     child.once('exit', (code, signal) => {
@@ -183,6 +189,7 @@ export async function spawnManaged(opts: SpawnOptions): Promise<ManagedProcess> 
     pid,
     logPath: opts.logPath,
     stdout: child.stdout,
+    stdin: child.stdin,
     exited,
     exitInfo: () => info,
     stop: (stopOpts = {}) => {
@@ -227,6 +234,18 @@ export function trackedPids(): number[] {
   return [...liveProcesses].map((p) => p.pid);
 }
 
+/** State and start time (clock ticks since boot) from /proc/PID/stat; undefined when there is no such pid. */
+function procStat(pid: number): { state: string; start: string } | undefined {
+  try {
+    // "PID (COMM) STATE ...": COMM may contain spaces and parentheses; the start time is field 22.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return { state: fields[0] ?? '', start: fields[19] ?? '' };
+  } catch {
+    return undefined;
+  }
+}
+
 /** True when a process with this pid runs (a zombie, dead but not yet reaped, counts as gone). */
 export function pidAlive(pid: number): boolean {
   try {
@@ -234,13 +253,17 @@ export function pidAlive(pid: number): boolean {
   } catch (err) {
     return (err as NodeJS.ErrnoException).code === 'EPERM';
   }
-  try {
-    // /proc/PID/stat: "PID (COMM) STATE ..."; COMM may contain spaces and parentheses.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
-  }
+  const stat = procStat(pid);
+  return stat !== undefined && stat.state !== 'Z';
+}
+
+/**
+ * The start time of a running pid, undefined when it is gone (or a zombie). A recorded (pid, start) pair
+ * names one process: a recycled pid has another start time.
+ */
+export function processStart(pid: number): string | undefined {
+  const stat = procStat(pid);
+  return stat && stat.state !== 'Z' ? stat.start : undefined;
 }
 
 /** A fresh temp dir `herald-kube-<pid>-XXXXXX`, removed on process exit unless removed before. */

@@ -5,24 +5,15 @@
 // hook survives SIGKILL. It ignores SIGINT/SIGTERM/SIGHUP so that a Ctrl-C to the whole process group
 // still lets it clean up after its owner.
 // Usage: node reaper.ts (driven by processes.ts)
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { processStart } from './processes.ts';
 
 type Message =
   | { op: 'pid'; pid: number }
   | { op: 'unpid'; pid: number }
   | { op: 'dir'; path: string }
   | { op: 'undir'; path: string };
-
-/** Start time in clock ticks since boot (field 22 of /proc/PID/stat): tells a recycled pid apart. */
-function startTime(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2).split(' ')[19];
-  } catch {
-    return undefined;
-  }
-}
 
 const pids = new Map<number, string | undefined>();
 const dirs = new Set<string>();
@@ -37,14 +28,14 @@ createInterface({ input: process.stdin })
     } catch {
       return;
     }
-    if (msg.op === 'pid') pids.set(msg.pid, startTime(msg.pid));
+    if (msg.op === 'pid') pids.set(msg.pid, processStart(msg.pid));
     else if (msg.op === 'unpid') pids.delete(msg.pid);
     else if (msg.op === 'dir') dirs.add(msg.path);
     else if (msg.op === 'undir') dirs.delete(msg.path);
   })
   .on('close', () => {
     for (const [pid, started] of pids) {
-      if (started === undefined || startTime(pid) !== started) continue;
+      if (started === undefined || processStart(pid) !== started) continue;
       try {
         process.kill(pid, 'SIGKILL');
       } catch {

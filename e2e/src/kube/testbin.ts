@@ -3,7 +3,7 @@ import { readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 
-export type TestbinName = 'kube-apiserver' | 'etcd' | 'helm';
+export type TestbinName = 'kube-apiserver' | 'etcd' | 'helm' | 'kubectl' | 'kube-proxy';
 
 /** $HERALD_TESTBIN_DIR, else ensure.sh's default cache dir. */
 export function testbinDir(): string {

@@ -28,11 +28,16 @@ export interface HeraldProcess {
   stop(sig?: NodeJS.Signals): Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
 }
 
+/**
+ * A built heraldctl (scripts/build-heraldctl.ts) to run instead of its sources under Node: the benchmarks set it
+ * to measure the program as it ships (no type stripping at start).
+ */
+export const HERALDCTL_ENV = 'HERALD_E2E_HERALDCTL';
+
 export function heraldCommand(ns: string, args: readonly string[]): { cmd: string; args: string[] } {
-  return {
-    cmd: 'ip',
-    args: ['netns', 'exec', ns, process.execPath, '--no-warnings', CLI_ENTRY, ...args],
-  };
+  const binary = process.env[HERALDCTL_ENV];
+  const program = binary ? [binary] : [process.execPath, '--no-warnings', CLI_ENTRY];
+  return { cmd: 'ip', args: ['netns', 'exec', ns, ...program, ...args] };
 }
 
 export function startHerald(lab: Lab | undefined, ns: string, args: readonly string[]): HeraldProcess {
@@ -131,11 +136,19 @@ export interface AnnounceSpec {
   holdTime?: number;
   communities?: readonly string[];
   largeCommunities?: readonly string[];
+  extendedCommunities?: readonly string[];
   localPref?: number;
   gracefulRestart?: number;
   restarting?: boolean;
   /** false: do not offer RFC 8654 extended messages (UPDATEs stay within 4096 bytes). */
   extendedMessages?: boolean;
+  /** A file holding the TCP-MD5 password. */
+  passwordFile?: string;
+  ttlSecurity?: boolean;
+  ebgpMultihop?: number;
+  bindInterface?: string;
+  /** Run BFD beside BGP (`--bfd`), with these timers in ms when given; multihop when ebgpMultihop > 1. */
+  bfd?: { minReceive?: number; minTransmit?: number; multiplier?: number };
 }
 
 /** `heraldctl bgp announce` arguments for a speaker in `node` peering with the lab router. */
@@ -152,9 +165,20 @@ export function announceArgs(lab: Lab, spec: AnnounceSpec): string[] {
   if (spec.prefixesFile) args.push('--prefixes-file', spec.prefixesFile);
   for (const c of spec.communities ?? []) args.push('--community', c);
   for (const c of spec.largeCommunities ?? []) args.push('--large-community', c);
+  for (const c of spec.extendedCommunities ?? []) args.push('--extended-community', c);
   if (spec.localPref !== undefined) args.push('--local-pref', String(spec.localPref));
   if (spec.gracefulRestart !== undefined) args.push('--graceful-restart', String(spec.gracefulRestart));
   if (spec.restarting) args.push('--restarting');
   if (spec.extendedMessages === false) args.push('--no-extended-messages');
+  if (spec.passwordFile !== undefined) args.push('--password-file', spec.passwordFile);
+  if (spec.ttlSecurity) args.push('--ttl-security');
+  if (spec.ebgpMultihop !== undefined) args.push('--ebgp-multihop', String(spec.ebgpMultihop));
+  if (spec.bindInterface !== undefined) args.push('--bind-interface', spec.bindInterface);
+  if (spec.bfd) {
+    args.push('--bfd');
+    if (spec.bfd.minReceive !== undefined) args.push('--bfd-min-receive', String(spec.bfd.minReceive));
+    if (spec.bfd.minTransmit !== undefined) args.push('--bfd-min-transmit', String(spec.bfd.minTransmit));
+    if (spec.bfd.multiplier !== undefined) args.push('--bfd-multiplier', String(spec.bfd.multiplier));
+  }
   return args;
 }

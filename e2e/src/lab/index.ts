@@ -1,4 +1,5 @@
 // The network-namespace router lab: FRR, BIRD or GoBGP in a router namespace, our speakers in node namespaces.
+export * from './docs.ts';
 export * from './exec.ts';
 export * from './frr-vty.ts';
 export * from './herald.ts';

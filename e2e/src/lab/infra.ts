@@ -1,7 +1,7 @@
 // Can this machine run the router lab? Delegates to the shared e2e gate (../kube/infra.ts): root, network
 // namespaces and the router binaries. Tests skip with the reason when not; with HERALD_REQUIRE_PRIVILEGED=1
 // (CI) a missing prerequisite fails instead.
-import { checkInfra, type InfraRequirements, requireInfra } from '../kube/infra.ts';
+import { checkInfra, describeWith, type InfraRequirements } from '../kube/infra.ts';
 
 export const LAB_REQUIREMENTS: InfraRequirements = {
   netns: true,
@@ -9,6 +9,7 @@ export const LAB_REQUIREMENTS: InfraRequirements = {
     '/usr/sbin/ip',
     '/usr/lib/frr/zebra',
     '/usr/lib/frr/bgpd',
+    '/usr/lib/frr/bfdd',
     'vtysh',
     'bird',
     'birdc',
@@ -23,7 +24,12 @@ export function labUnavailableReason(): string | undefined {
   return ok ? undefined : `the router lab needs: ${missing.join('; ')} (apt-get install frr bird2 gobgpd)`;
 }
 
+/** REQ plus the router lab (network namespaces, FRR, BIRD, GoBGP). */
+export function withLab(req: InfraRequirements = {}): InfraRequirements {
+  return { ...req, netns: true, binaries: [...(LAB_REQUIREMENTS.binaries ?? []), ...(req.binaries ?? [])] };
+}
+
 /** `describe` when the lab can run, otherwise `describe.skip` (or a failure under HERALD_REQUIRE_PRIVILEGED=1). */
 export function describeLab(name: string, fn: () => void): void {
-  (requireInfra(LAB_REQUIREMENTS, name) ? describe : describe.skip)(name, fn);
+  describeWith(LAB_REQUIREMENTS, name, fn);
 }

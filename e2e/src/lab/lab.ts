@@ -5,8 +5,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pidAlive } from '../kube/processes.ts';
 import { run } from './exec.ts';
-import { isAlive, signal, terminate } from './process.ts';
+import { signal, terminate } from './process.ts';
 import { BirdRouter } from './routers/bird.ts';
 import { FrrRouter } from './routers/frr.ts';
 import { GobgpRouter } from './routers/gobgp.ts';
@@ -21,13 +22,19 @@ import type {
 import { assertLabRangesFree } from './safety.ts';
 import {
   createClientNamespace,
+  createNetworkNamespace,
   createNodeNamespace,
+  createPodNamespace,
   createRouterNamespace,
+  createSegmentClientNamespace,
   deleteNamespace,
   type LabNamespace,
   MAX_NODES,
+  POOL_RANGES,
   ROUTER_IPV4,
   ROUTER_IPV6,
+  routePodSubnets,
+  strictArp,
   uniqueLabId,
 } from './topology.ts';
 
@@ -37,6 +44,14 @@ export interface LabOptions {
   nodes: number;
   router: RouterKind;
   clientNamespace?: boolean;
+  /**
+   * Layer-2 mode: the client sits on the node segment (the bridge) with the LoadBalancer ranges on-link, the
+   * router has them on-link too (so a routed host also reaches them by ARP/NDP), and the nodes answer ARP
+   * only for their own interface addresses (strictARP).
+   */
+  layer2?: boolean;
+  /** A pod namespace per node (topology.ts createPodNamespace) and routes between the pod subnets. */
+  pods?: boolean;
   /** Accepted for clarity; the links always carry both families (IPv6 addresses cost nothing). */
   ipv6?: boolean;
   routerAsn?: number;
@@ -49,7 +64,8 @@ export interface KernelRouteEntry {
   gateway?: string;
   dev?: string;
   protocol?: string;
-  nexthops?: { gateway?: string; dev?: string }[];
+  /** Multipath next hops; `weight` is the kernel's (1..256, absent or 1 for equal cost). */
+  nexthops?: { gateway?: string; dev?: string; weight?: number }[];
 }
 
 export interface Lab {
@@ -62,8 +78,15 @@ export interface Lab {
   readonly router: LabRouter;
   readonly nodes: readonly LabNamespace[];
   readonly client: LabNamespace | undefined;
+  /** The pod namespace of each node, by node index (empty without `pods`). */
+  readonly pods: readonly LabNamespace[];
   /** Routes in the router namespace's kernel main table. */
   kernelRoutes(family: AddressFamily): Promise<KernelRouteEntry[]>;
+  /**
+   * Creates one more namespace of this lab (`<id>-<suffix>`, loopback up, no IPv6 duplicate address
+   * detection), deleted with the lab; wire it with topology.ts's helpers.
+   */
+  namespace(suffix: string): Promise<string>;
   /** Registers a process (e.g. a speaker) to kill on teardown. */
   track(pid: number): void;
   untrack(pid: number): void;
@@ -84,7 +107,7 @@ let exitHookInstalled = false;
 /** Synchronous best effort for a process that exits without afterAll (crash, forced jest exit). */
 function teardownSync(t: Teardown): void {
   for (const pid of [...t.pids, ...t.routerPids]) {
-    if (isAlive(pid)) {
+    if (pidAlive(pid)) {
       signal(pid, 'SIGCONT');
       signal(pid, 'SIGKILL');
     }
@@ -147,11 +170,26 @@ export async function createLab(options: LabOptions): Promise<Lab> {
       const ns = `${id}-n${i}`;
       t.namespaces.push(ns);
       nodes.push(await createNodeNamespace(routerNs, ns, i));
+      if (options.layer2) await strictArp(ns);
+    }
+    const pods: LabNamespace[] = [];
+    if (options.pods) {
+      for (const [i, node] of nodes.entries()) {
+        t.namespaces.push(`${id}-p${i}`);
+        pods.push(await createPodNamespace(node.ns, `${id}-p${i}`, i));
+        await routePodSubnets(node.ns, i, nodes.length);
+      }
     }
     let client: LabNamespace | undefined;
     if (options.clientNamespace) {
       t.namespaces.push(`${id}-c`);
-      client = await createClientNamespace(routerNs, `${id}-c`);
+      client = options.layer2
+        ? await createSegmentClientNamespace(routerNs, `${id}-c`)
+        : await createClientNamespace(routerNs, `${id}-c`);
+    }
+    if (options.layer2) {
+      await run('ip', ['-n', routerNs, 'route', 'add', POOL_RANGES.ipv4, 'dev', 'br0']);
+      await run('ip', ['-n', routerNs, '-6', 'route', 'add', POOL_RANGES.ipv6, 'dev', 'br0']);
     }
     const routerAsn = options.routerAsn ?? ROUTER_ASN;
     const router = makeRouter(options.router, routerNs, dir, {
@@ -173,9 +211,16 @@ export async function createLab(options: LabOptions): Promise<Lab> {
       router,
       nodes,
       client,
+      pods,
       async kernelRoutes(family) {
         const args = ['-n', routerNs, '-j', ...(family === 'ipv6' ? ['-6'] : []), 'route', 'show'];
         return JSON.parse((await run('ip', args)).stdout || '[]') as KernelRouteEntry[];
+      },
+      async namespace(suffix) {
+        const ns = `${id}-${suffix}`;
+        t.namespaces.push(ns);
+        await createNetworkNamespace(ns);
+        return ns;
       },
       track: (pid) => t.pids.add(pid),
       untrack: (pid) => t.pids.delete(pid),

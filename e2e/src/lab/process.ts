@@ -1,7 +1,7 @@
 // Daemon processes by pid file: the lab only ever signals processes it started (never by name).
-import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
-import { sleep } from './exec.ts';
+import { eventually } from '../eventually.ts';
+import { pidAlive } from '../kube/processes.ts';
 
 export async function readPid(pidFile: string): Promise<number | undefined> {
   try {
@@ -9,21 +9,6 @@ export async function readPid(pidFile: string): Promise<number | undefined> {
     return Number.isInteger(pid) && pid > 1 ? pid : undefined;
   } catch {
     return undefined;
-  }
-}
-
-export function isAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie (exited, not yet reaped by init in a minimal container) still answers signal 0.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
-  } catch {
-    return false;
   }
 }
 
@@ -37,13 +22,12 @@ export function signal(pid: number, sig: NodeJS.Signals): void {
 
 /** SIGTERM, wait up to `graceMs`, then SIGKILL. Resumes a frozen process first so it can exit. */
 export async function terminate(pid: number, graceMs = 3000): Promise<void> {
-  if (!isAlive(pid)) return;
+  if (!pidAlive(pid)) return;
   signal(pid, 'SIGCONT');
   signal(pid, 'SIGTERM');
-  const deadline = Date.now() + graceMs;
-  while (isAlive(pid) && Date.now() < deadline) await sleep(50);
-  if (isAlive(pid)) {
+  const gone = () => !pidAlive(pid);
+  await eventually(`pid ${pid} to exit`, gone, { timeoutMs: graceMs, intervalMs: 50 }).catch(async () => {
     signal(pid, 'SIGKILL');
-    while (isAlive(pid)) await sleep(20);
-  }
+    await eventually(`pid ${pid} to die after SIGKILL`, gone, { intervalMs: 20 });
+  });
 }

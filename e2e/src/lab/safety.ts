@@ -10,7 +10,7 @@ export const LAB_RANGES: readonly string[] = [
   '2001:db8:1::/64', // links: nodes 2001:db8:1::/65, client link 2001:db8:1:0:8000::/65
   '198.51.100.0/24', // LoadBalancer pool (announced prefixes)
   '2001:db8:100::/64', // LoadBalancer pool (announced prefixes)
-  '198.18.0.0/15', // bulk benchmark prefixes
+  '198.18.0.0/15', // bulk benchmark prefixes; the node-address lab's pods (198.19.<node>.0/24)
 ];
 
 export interface KernelRoute {

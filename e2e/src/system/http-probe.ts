@@ -4,6 +4,10 @@
 //   {"ok":N,"failed":N,"byNode":{"node-0":N,…},"errors":["…"]}
 // --count N: N requests then exit. --until-signal: keep going (every --interval ms) until SIGTERM/SIGINT,
 // then print the summary — the "curl loop" that must keep succeeding while a speaker restarts.
+// --concurrent: start a request every --interval ms without waiting for the one before (a client that keeps
+// opening connections while the service is down), and --timeline: add every request to the summary as
+// [start ms since the epoch, 1 ok / 0 failed, duration ms, why it failed] — what failover measurements are
+// computed from.
 // Usage: node http-probe.ts --url http://198.51.100.1/ (--count 60 | --until-signal) [--timeout 2000]
 import { request } from 'node:http';
 import { parseArgs } from 'node:util';
@@ -15,6 +19,8 @@ const { values } = parseArgs({
     'until-signal': { type: 'boolean', default: false },
     interval: { type: 'string', default: '50' },
     timeout: { type: 'string', default: '2000' },
+    concurrent: { type: 'boolean', default: false },
+    timeline: { type: 'boolean', default: false },
   },
 });
 if (!values.url || (values.count === undefined && !values['until-signal'])) {
@@ -24,13 +30,25 @@ if (!values.url || (values.count === undefined && !values['until-signal'])) {
 const url = values.url;
 const timeoutMs = Number(values.timeout);
 
-const summary = { ok: 0, failed: 0, byNode: {} as Record<string, number>, errors: [] as string[] };
+const summary = {
+  ok: 0,
+  failed: 0,
+  byNode: {} as Record<string, number>,
+  errors: [] as string[],
+  ...(values.timeline ? { timeline: [] as Array<[number, 0 | 1, number, string?]> } : {}),
+};
 
 function once(): Promise<void> {
+  const started = Date.now();
+  const record = (ok: 0 | 1, why?: string) =>
+    summary.timeline?.push(
+      ok ? [started, ok, Date.now() - started] : [started, ok, Date.now() - started, why],
+    );
   return new Promise((resolve) => {
     const fail = (why: string) => {
       summary.failed += 1;
       if (summary.errors.length < 20) summary.errors.push(why);
+      record(0, why);
       resolve();
     };
     const req = request(
@@ -44,6 +62,7 @@ function once(): Promise<void> {
         res.on('end', () => {
           if (res.statusCode !== 200) return fail(`HTTP ${res.statusCode}`);
           const node = body.trim();
+          record(1);
           summary.ok += 1;
           summary.byNode[node] = (summary.byNode[node] ?? 0) + 1;
           resolve();
@@ -71,10 +90,16 @@ if (values['until-signal']) {
     stop = true;
   });
   process.stdout.write('started\n');
+  const inFlight = new Set<Promise<void>>();
   while (!stop) {
-    await once();
+    const p = once();
+    if (values.concurrent) {
+      inFlight.add(p);
+      void p.then(() => inFlight.delete(p));
+    } else await p;
     await new Promise((r) => setTimeout(r, Number(values.interval)));
   }
+  await Promise.all(inFlight);
   finish();
 } else {
   for (let i = 0; i < Number(values.count); i++) await once();

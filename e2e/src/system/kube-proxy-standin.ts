@@ -1,10 +1,10 @@
 // The lab's kube-proxy stand-in, run inside one node's network namespace (`ip netns exec NODE-NS node
-// kube-proxy-standin.ts …`). It watches Services and EndpointSlices (through the namespace's apiserver
+// kube-proxy-standin.ts …`). It watches Services, EndpointSlices and Nodes (through the namespace's apiserver
 // forwarder, as the identity of a kube-proxy-like ServiceAccount), puts the LoadBalancer IPs this node should
 // serve (kube-proxy.ts) on `lo` as /32 or /128, and answers HTTP on port --port with the node's name — so a
 // client behind the router sees which node its connection landed on.
 //
-// Level-triggered: every --interval it lists both resources and converges `lo` to the desired set. It only
+// Level-triggered: every --interval it lists the three resources and converges `lo` to the desired set. It only
 // ever removes addresses it added itself. Prints JSON lines on stdout: {"event":"ready"} after the first
 // reconcile, {"event":"serving","addresses":[…]} whenever the set changes, {"event":"error",…} on failures.
 // Usage: node kube-proxy-standin.ts --node-name N --kubeconfig PATH [--port 80] [--interval 250]
@@ -40,17 +40,27 @@ const core = kc.makeApiClient(CoreV1Api);
 const discovery = kc.makeApiClient(DiscoveryV1Api);
 
 async function desired(): Promise<string[]> {
-  const [services, slices] = await Promise.all([
+  const [services, slices, nodes] = await Promise.all([
     core.listServiceForAllNamespaces(),
     discovery.listEndpointSliceForAllNamespaces(),
+    core.listNode(),
   ]);
+  // Node addresses (node-address pools) are never put on lo: see kube-proxy.ts.
+  const nodeAddresses = new Set(
+    nodes.items.flatMap((n) => (n.status?.addresses ?? []).map((a) => a.address)),
+  );
   const serviceViews: ServiceView[] = services.items.map((s) => ({
     namespace: s.metadata?.namespace ?? '',
     name: s.metadata?.name ?? '',
     type: s.spec?.type,
     externalTrafficPolicy: s.spec?.externalTrafficPolicy,
     publishNotReadyAddresses: s.spec?.publishNotReadyAddresses === true,
-    ingressIPs: (s.status?.loadBalancer?.ingress ?? []).map((i) => i.ip ?? '').filter((ip) => ip !== ''),
+    // Like kube-proxy (proxy/serviceport.go): an ingress with ipMode Proxy is the load balancer's to
+    // terminate, so the node does not take it as its own.
+    ingressIPs: (s.status?.loadBalancer?.ingress ?? [])
+      .filter((i) => i.ipMode !== 'Proxy')
+      .map((i) => i.ip ?? '')
+      .filter((ip) => ip !== ''),
   }));
   const sliceViews: SliceView[] = slices.items.map((s) => ({
     namespace: s.metadata?.namespace ?? '',
@@ -63,7 +73,7 @@ async function desired(): Promise<string[]> {
       hasAddress: e.addresses.length > 0,
     })),
   }));
-  return servedAddresses(nodeName!, serviceViews, sliceViews);
+  return servedAddresses(nodeName!, serviceViews, sliceViews, nodeAddresses);
 }
 
 const cidr = (ip: string) => (ip.includes(':') ? `${ip}/128` : `${ip}/32`);

@@ -11,7 +11,9 @@
 // - an endpoint can take traffic when it is ready, or terminating but still serving;
 // - Cluster: every node serves the IPs while the Service has at least one such endpoint anywhere
 //   (kube-proxy rejects traffic for a Service without endpoints);
-// - Local: only nodes with such an endpoint of their own serve the IPs (kube-proxy drops the rest).
+// - Local: only nodes with such an endpoint of their own serve the IPs (kube-proxy drops the rest);
+// - an ingress IP that is some Node's address (a node-address pool) is never put on lo: the node it belongs to
+//   already has it, and on any other node it would capture traffic meant for that node.
 // This module deliberately shares no code with the speaker's decide.ts for the same reason.
 
 export interface ServiceView {
@@ -46,11 +48,12 @@ function canTakeTraffic(ep: EndpointView, publishNotReady: boolean): boolean {
   return ready || (ep.serving ?? ready);
 }
 
-/** The LoadBalancer IPs NODE answers for, sorted. */
+/** The LoadBalancer IPs NODE answers for, sorted. NODE_ADDRESSES: every address of every Node. */
 export function servedAddresses(
   nodeName: string,
   services: readonly ServiceView[],
   slices: readonly SliceView[],
+  nodeAddresses: ReadonlySet<string> = new Set(),
 ): string[] {
   const out = new Set<string>();
   for (const svc of services) {
@@ -63,7 +66,7 @@ export function servedAddresses(
       svc.externalTrafficPolicy === 'Local'
         ? endpoints.some((ep) => ep.nodeName === nodeName)
         : endpoints.length > 0;
-    if (serves) for (const ip of svc.ingressIPs) out.add(ip);
+    if (serves) for (const ip of svc.ingressIPs) if (!nodeAddresses.has(ip)) out.add(ip);
   }
   return [...out].sort();
 }

@@ -11,6 +11,8 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
+import { eventually } from '../eventually.ts';
+import { processStart } from '../kube/index.ts';
 import type { Created } from './system.ts';
 
 export interface RecordedProcess {
@@ -40,18 +42,6 @@ export function stateDir(): string {
     return '/run/herald-lab';
   } catch {
     return join(tmpdir(), 'herald-lab');
-  }
-}
-
-export function processStart(pid: number): string | undefined {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // A zombie has exited: nothing left to kill.
-    if (fields[0] === 'Z') return undefined;
-    return fields[19];
-  } catch {
-    return undefined;
   }
 }
 
@@ -149,9 +139,7 @@ function ownedByPrefix(ns: string, prefixes: readonly string[]): boolean {
   return prefixes.some((p) => ns.startsWith(p) && /^\d+-(r|c|n\d+)$/.test(ns.slice(p.length)));
 }
 
-const sleepSync = (ms: number) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-
-function killAndWait(pids: readonly number[]): void {
+async function killAndWait(pids: readonly number[]): Promise<void> {
   for (const pid of pids) {
     try {
       process.kill(pid, 'SIGKILL');
@@ -159,8 +147,15 @@ function killAndWait(pids: readonly number[]): void {
       // already gone
     }
   }
-  const deadline = Date.now() + 5_000;
-  while (pids.some((pid) => processStart(pid) !== undefined) && Date.now() < deadline) sleepSync(20);
+  // Best effort: a process that does not die within 5 s is reported as killed all the same.
+  await eventually(
+    'the killed processes to be gone',
+    () => pids.every((pid) => processStart(pid) === undefined),
+    {
+      timeoutMs: 5_000,
+      intervalMs: 20,
+    },
+  ).catch(() => undefined);
 }
 
 function safeDir(path: string): boolean {
@@ -180,7 +175,7 @@ export interface DownReport {
  * Cleans up after one recorded lab. A lab that is still running is asked to stop first (SIGTERM, its own
  * clean-up) and given STOP_GRACE_MS; whatever remains is then removed from the record.
  */
-export function downOne(path: string, state: LabState, stopGraceMs = 30_000): DownReport {
+export async function downOne(path: string, state: LabState, stopGraceMs = 30_000): Promise<DownReport> {
   const report: DownReport = { stateFile: path, labWasRunning: false, killed: [], namespaces: [], dirs: [] };
   if (state.lab.pid !== process.pid && sameProcess(state.lab)) {
     report.labWasRunning = true;
@@ -189,16 +184,17 @@ export function downOne(path: string, state: LabState, stopGraceMs = 30_000): Do
     } catch {
       // gone meanwhile
     }
-    const deadline = Date.now() + stopGraceMs;
-    while (sameProcess(state.lab) && Date.now() < deadline) sleepSync(100);
+    await eventually('the lab to stop', () => !sameProcess(state.lab), { timeoutMs: stopGraceMs }).catch(
+      () => undefined,
+    );
     if (sameProcess(state.lab)) {
-      killAndWait([state.lab.pid]);
+      await killAndWait([state.lab.pid]);
       report.killed.push(`lab (pid ${state.lab.pid})`);
     }
   }
 
   const recorded = state.processes.filter(sameProcess);
-  killAndWait(recorded.map((p) => p.pid));
+  await killAndWait(recorded.map((p) => p.pid));
   report.killed.push(...recorded.map((p) => `${p.name} (pid ${p.pid})`));
 
   const namespaces = liveNamespaces().filter(
@@ -207,7 +203,7 @@ export function downOne(path: string, state: LabState, stopGraceMs = 30_000): Do
   // Whatever still runs inside our namespaces (FRR's daemonized zebra/bgpd) is ours.
   for (const ns of namespaces) {
     const inside = namespacePids(ns).filter((pid) => pid !== process.pid);
-    killAndWait(inside);
+    await killAndWait(inside);
     report.killed.push(...inside.map((pid) => `process in ${ns} (pid ${pid})`));
   }
   for (const ns of namespaces) {

@@ -1,20 +1,9 @@
-// The chart values the whole-system harness installs: a pool from the LoadBalancer ranges, the lab's FRR
-// router as peer (one session per address family), graceful restart on, and short Lease timings so a killed
-// leader is replaced within seconds. Shared by the full e2e and `npm run lab`.
-import { ROUTER_IPV4, ROUTER_IPV6 } from '../lab/index.ts';
-
-export const RELEASE = 'herald';
-export const HERALD_NAMESPACE = 'herald-system';
-/** Names the chart derives from the release name (fullname = release name, as it contains "herald"). */
-export const CONFIG_MAP = 'herald-config';
-export const CONTROLLER_SA = 'herald-controller';
-export const SPEAKER_SA = 'herald-speaker';
-export const LEASE = 'herald-controller';
-
-export const ROUTER_ASN = 64512;
-export const NODE_ASN = 64600;
-/** The speakers' metrics/status port on every node (the chart's default). */
-export const SPEAKER_METRICS_PORT = 7473;
+// The chart values the test bed installs: a pool from the LoadBalancer ranges, the lab's FRR router as peer
+// (one session per address family), graceful restart on, and short Lease timings so a killed leader is
+// replaced within seconds. Shared by the e2e tests and `npm run lab`; tests adjust a copy.
+import { parse } from 'yaml';
+import { HERALD_NAMESPACE, NODE_ASN, READER_SA } from '../constants.ts';
+import { ROUTER_ASN, ROUTER_IPV4, ROUTER_IPV6 } from '../lab/index.ts';
 
 export const DEFAULT_POOL = {
   name: 'default',
@@ -27,6 +16,7 @@ export interface ChartValues {
     addressPools: Array<Record<string, unknown>>;
     peers: Array<Record<string, unknown>>;
     bgpAdvertisements: Array<Record<string, unknown>>;
+    l2Advertisements?: Array<Record<string, unknown>>;
   };
 }
 
@@ -43,6 +33,12 @@ export function defaultValues(): ChartValues {
   });
   return {
     logLevel: 'info',
+    // The test bed reads /metrics and /status as this ServiceAccount (system.ts mints its token).
+    metrics: {
+      authorization: {
+        statusReaders: [{ kind: 'ServiceAccount', name: READER_SA, namespace: HERALD_NAMESPACE }],
+      },
+    },
     controller: {
       replicas: 2,
       leaderElection: { enabled: true, leaseDuration: '6s', renewDeadline: '4s', retryPeriod: '1s' },
@@ -53,4 +49,69 @@ export function defaultValues(): ChartValues {
       bgpAdvertisements: [{ name: 'all' }],
     },
   };
+}
+
+/** Values whose `config` is this config.yaml text (a test that states its configuration as YAML). */
+export function valuesWithConfig(configYaml: string, values: ChartValues = defaultValues()): ChartValues {
+  return { ...values, config: parse(configYaml) as ChartValues['config'] };
+}
+
+/** The default values with these leader-election timings (Go durations) for the controller replicas. */
+export function withLeaderElection(
+  values: ChartValues,
+  timings: { leaseDuration: string; renewDeadline: string; retryPeriod: string },
+): ChartValues {
+  const controller = (values.controller ?? {}) as Record<string, unknown>;
+  return { ...values, controller: { ...controller, leaderElection: { enabled: true, ...timings } } };
+}
+
+/**
+ * Layer-2 mode: the default pool answered for on the node segment by one node per address (no peers, no BGP),
+ * the speakers with CAP_NET_RAW and the heartbeat key (speaker.l2). `intervalMs` × `detectMultiplier` is the
+ * detection time (the chart's defaults: 200 ms × 5).
+ */
+export function l2Values(
+  o: { intervalMs?: number; detectMultiplier?: number; bgp?: boolean } = {},
+): ChartValues {
+  const base = defaultValues();
+  return {
+    ...base,
+    speaker: {
+      l2: {
+        enabled: true,
+        port: 7474,
+        heartbeatInterval: o.intervalMs ?? 200,
+        detectMultiplier: o.detectMultiplier ?? 5,
+      },
+    },
+    config: {
+      ...base.config,
+      ...(o.bgp ? {} : { peers: [], bgpAdvertisements: [] }),
+      l2Advertisements: [{ name: 'lan' }],
+    },
+  };
+}
+
+/**
+ * config.yaml for BFD tests and benchmarks: the lab's pool, the router over IPv4 and over IPv6 (hold time 9 s,
+ * graceful restart with restart time 60 s, as defaultValues), each with `bfd: { enabled: BFD }`.
+ */
+export function bfdLabConfig(bfd: boolean): string {
+  const peer = (name: string, address: string) => `
+  - name: ${name}
+    peerAddress: ${address}
+    peerASN: ${ROUTER_ASN}
+    myASN: ${NODE_ASN}
+    holdTime: 9s
+    connectTime: 2s
+    gracefulRestart: { enabled: true, restartTime: 60s }
+    bfd: { enabled: ${bfd} }`;
+  return `
+addressPools:
+  - name: ${DEFAULT_POOL.name}
+    addresses: [${DEFAULT_POOL.addresses.map((a) => `"${a}"`).join(', ')}]
+peers:${peer('router-v4', ROUTER_IPV4)}${peer('router-v6', ROUTER_IPV6)}
+bgpAdvertisements:
+  - name: all
+`;
 }

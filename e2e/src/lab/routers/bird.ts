@@ -2,7 +2,9 @@
 // `birdc configure` when peers change. Routes are exported to the namespace's kernel table.
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runIn, waitFor } from '../exec.ts';
+import { formatExtendedCommunity } from '@herald/inet';
+import { eventually } from '../../eventually.ts';
+import { runIn } from '../exec.ts';
 import { readPid, signal, terminate } from '../process.ts';
 import type {
   AddressFamily,
@@ -13,16 +15,17 @@ import type {
   RouterKind,
   RouterPeer,
 } from './types.ts';
-import { familyOf } from './types.ts';
+import { bfdTimers, familyOf } from './types.ts';
 
 export function birdProtocolName(address: string): string {
   return `p_${address.replace(/[.:]/g, '_')}`;
 }
 
-function channels(families: readonly AddressFamily[], ibgp: boolean): string[] {
+function channels(families: readonly AddressFamily[], ibgp: boolean, multihop?: number): string[] {
   // iBGP is multihop (recursive next hops via an IGP) by default in BIRD; the lab link is one shared
-  // segment, so iBGP peers are declared `direct` like eBGP ones.
-  return [...(ibgp ? ['  direct;'] : []), ...families.map((f) => `  ${f} { import all; export none; };`)];
+  // segment, so iBGP peers are declared `direct` like eBGP ones, unless the peer is really further away.
+  const reach = multihop !== undefined ? [`  multihop ${multihop};`] : ibgp ? ['  direct;'] : [];
+  return [...reach, ...families.map((f) => `  ${f} { import all; export none; };`)];
 }
 
 export function renderBirdConfig(config: RouterConfig, logFile: string): string {
@@ -34,14 +37,25 @@ export function renderBirdConfig(config: RouterConfig, logFile: string): string 
     'protocol kernel kernel4 { ipv4 { export where source = RTS_BGP; import none; }; merge paths on; }',
     'protocol kernel kernel6 { ipv6 { export where source = RTS_BGP; import none; }; merge paths on; }',
   ];
+  // BIRD's BFD timers are per interface (and for multihop sessions), not per BGP neighbor: the lab uses the
+  // first BFD neighbor's for all.
+  const bfd = config.peers.find((p) => p.bfd)?.bfd;
+  if (bfd) {
+    const t = bfdTimers(bfd);
+    const timers = `min rx interval ${t.minReceive} ms; min tx interval ${t.minTransmit} ms; multiplier ${t.multiplier};`;
+    lines.push(`protocol bfd { interface "*" { ${timers} }; multihop { ${timers} }; }`);
+  }
   for (const peer of config.peers) {
     const families = peer.families ?? [familyOf(peer.address)];
     lines.push(`protocol bgp ${birdProtocolName(peer.address)} {`);
+    if (peer.bfd) lines.push(`  bfd ${peer.bfd.graceful ? 'graceful' : 'on'};`);
     lines.push(`  local as ${config.asn};`, `  neighbor ${peer.address} as ${peer.asn};`);
     lines.push('  connect retry time 2;', '  error wait time 1, 5;', '  graceful restart on;');
     if (peer.passive) lines.push('  passive on;');
     if (peer.holdTime !== undefined) lines.push(`  hold time ${peer.holdTime};`);
-    lines.push(...channels(families, peer.asn === config.asn), '}');
+    if (peer.password !== undefined) lines.push(`  password "${peer.password}";`);
+    if (peer.ttlSecurity) lines.push('  ttl security on;');
+    lines.push(...channels(families, peer.asn === config.asn, peer.multihop), '}');
   }
   for (const [i, range] of config.listenRanges.entries()) {
     lines.push(`protocol bgp listen${i} {`, `  local as ${config.asn};`);
@@ -98,6 +112,22 @@ const ATTRIBUTE_LINES: readonly AttributeLine[] = [
     },
   ],
   [
+    /^BGP\.ext_community:\s*(.*)$/,
+    (r, v) => {
+      // BIRD names what it knows ("(rt, 64512, 1)") and shows the rest as "(unknown 0x4004, 64701, 1207182336)":
+      // type and sub-type, then the 2-octet and 4-octet halves of the value. Both become Herald's text.
+      r.extendedCommunities = [...v.matchAll(/\(([^,]+), (\d+), (\d+)\)/g)].map((c) => {
+        const unknown = /^unknown 0x([0-9a-f]{4})$/.exec(c[1]!);
+        if (!unknown) return `${c[1]}:${c[2]}:${c[3]}`;
+        const bytes = Buffer.alloc(8);
+        bytes.writeUInt16BE(Number.parseInt(unknown[1]!, 16), 0);
+        bytes.writeUInt16BE(Number(c[2]), 2);
+        bytes.writeUInt32BE(Number(c[3]), 4);
+        return formatExtendedCommunity(bytes);
+      });
+    },
+  ],
+  [
     /^Type:.*\b(stale)\b/i,
     (r) => {
       r.stale = true;
@@ -125,6 +155,7 @@ export function parseBirdRoutes(text: string, peerByProtocol: (name: string) => 
         asPath: [],
         communities: [],
         largeCommunities: [],
+        extendedCommunities: [],
         stale: false,
       };
       routes.push(current);
@@ -180,7 +211,7 @@ export class BirdRouter implements LabRouter {
   async start(): Promise<void> {
     await this.writeConfig();
     await runIn(this.ns, 'bird', ['-c', join(this.dir, 'bird.conf'), '-s', this.socket, '-P', this.pidFile]);
-    await waitFor('bird control socket', async () =>
+    await eventually('bird control socket', async () =>
       (await runIn(this.ns, 'birdc', ['-s', this.socket, 'show', 'status'], { allowFailure: true })).code ===
       0
         ? true
@@ -250,6 +281,15 @@ export class BirdRouter implements LabRouter {
 
   async route(family: AddressFamily, prefix: string): Promise<RibRoute[]> {
     return (await this.routes(family)).filter((r) => r.prefix === prefix);
+  }
+
+  /** `show bfd sessions`: address → state (Up, Down, Init, AdminDown). */
+  async bfdSessions(): Promise<Map<string, string>> {
+    const text = await this.birdc(['show', 'bfd', 'sessions']);
+    const out = new Map<string, string>();
+    for (const m of text.matchAll(/^(\S+:?\S*)\s+(\S+)\s+(Up|Down|Init|AdminDown)\b/gm))
+      out.set(m[1]!, m[3]!);
+    return out;
   }
 
   async peers(): Promise<PeerStatus[]> {

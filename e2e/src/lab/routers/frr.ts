@@ -1,8 +1,11 @@
-// FRR 8.4 (zebra + bgpd from /usr/lib/frr) started by hand inside the router namespace, with a per-lab
-// directory for configs, pid files, the zserv socket and the vty sockets — no systemd, no /etc/frr.
+// FRR 8.4 (zebra + bfdd + bgpd from /usr/lib/frr) started by hand inside the router namespace, with a per-lab
+// directory for configs, pid files, the zserv socket, bfdd's control socket and the vty sockets — no systemd,
+// no /etc/frr. bfdd idles until a neighbor has `bfd`.
 import { chmod, chown, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { run, runIn, waitFor } from '../exec.ts';
+import { eventually } from '../../eventually.ts';
+import { run, runIn } from '../exec.ts';
+import { FrrVtyClient } from '../frr-vty.ts';
 import { readPid, signal, terminate } from '../process.ts';
 import type {
   AddressFamily,
@@ -13,9 +16,39 @@ import type {
   RouterKind,
   RouterPeer,
 } from './types.ts';
-import { familyOf } from './types.ts';
+import { bfdTimers, familyOf, type LabBfd } from './types.ts';
 
 const FRR_DIR = '/usr/lib/frr';
+
+type FrrDaemon = 'zebra' | 'bfdd' | 'bgpd';
+
+/** The bfdd profile of a set of BFD timers, e.g. `herald-300-300-3` (minReceive-minTransmit-multiplier). */
+export function frrBfdProfile(bfd: LabBfd): { name: string; lines: string[] } {
+  const t = bfdTimers(bfd);
+  return {
+    name: `herald-${t.minReceive}-${t.minTransmit}-${t.multiplier}`,
+    lines: [
+      `receive-interval ${t.minReceive}`,
+      `transmit-interval ${t.minTransmit}`,
+      `detect-multiplier ${t.multiplier}`,
+    ],
+  };
+}
+
+/** bfdd.conf: one profile per distinct timer set of the neighbors. */
+export function renderFrrBfdd(config: RouterConfig, logFile: string): string {
+  const lines = ['hostname herald-lab-router', `log file ${logFile}`, '!', 'bfd'];
+  const seen = new Set<string>();
+  for (const peer of config.peers) {
+    if (!peer.bfd) continue;
+    const profile = frrBfdProfile(peer.bfd);
+    if (seen.has(profile.name)) continue;
+    seen.add(profile.name);
+    lines.push(` profile ${profile.name}`, ...profile.lines.map((l) => `  ${l}`), ' exit');
+  }
+  lines.push('exit', '!', '');
+  return lines.join('\n');
+}
 
 function peerFamilies(peer: RouterPeer): readonly AddressFamily[] {
   return peer.families ?? [familyOf(peer.address)];
@@ -31,6 +64,17 @@ export function frrNeighborLines(peer: RouterPeer): {
     ` neighbor ${peer.address} timers connect 2`,
   ];
   if (peer.passive) global.push(` neighbor ${peer.address} passive`);
+  if (peer.password !== undefined) global.push(` neighbor ${peer.address} password ${peer.password}`);
+  if (peer.ttlSecurity) global.push(` neighbor ${peer.address} ttl-security hops 1`);
+  if (peer.multihop !== undefined) global.push(` neighbor ${peer.address} ebgp-multihop ${peer.multihop}`);
+  if (peer.bfd) {
+    global.push(
+      ` neighbor ${peer.address} bfd`,
+      ` neighbor ${peer.address} bfd profile ${frrBfdProfile(peer.bfd).name}`,
+    );
+    if (peer.bfd.checkControlPlaneFailure)
+      global.push(` neighbor ${peer.address} bfd check-control-plane-failure`);
+  }
   if (peer.holdTime !== undefined) {
     const keepalive = Math.max(1, Math.floor(peer.holdTime / 3));
     global.push(` neighbor ${peer.address} timers ${keepalive} ${peer.holdTime}`);
@@ -87,6 +131,7 @@ interface FrrPath {
   aspath?: { string?: string; segments?: { list?: number[] }[] };
   community?: { string?: string };
   largeCommunity?: { string?: string };
+  extendedCommunity?: { string?: string };
   locPrf?: number;
   localPref?: number;
   metric?: number;
@@ -119,6 +164,10 @@ export function parseFrrRoutes(json: unknown): RibRoute[] {
           .filter((n) => Number.isInteger(n)),
         communities: splitWords(p.community?.string),
         largeCommunities: splitWords(p.largeCommunity?.string),
+        // FRR writes "LB:64701:125000 (1.000 Mbps) RT:64512:1": the bandwidth's gloss in parentheses goes.
+        extendedCommunities: splitWords(p.extendedCommunity?.string?.replace(/\([^)]*\)/g, '')).map((c) =>
+          c.toLowerCase(),
+        ),
         localPref: p.locPrf ?? p.localPref,
         med: p.metric ?? p.med,
         stale: p.stale === true,
@@ -146,9 +195,10 @@ export class FrrRouter implements LabRouter {
     this.config = config;
   }
 
-  private daemonArgs(daemon: 'zebra' | 'bgpd'): string[] {
+  private daemonArgs(daemon: FrrDaemon): string[] {
     const { dir, vtyDir, zserv } = this.paths;
     return [
+      ...(daemon === 'bfdd' ? ['--bfdctl', join(dir, 'bfdd.sock')] : []),
       '-d',
       '-f',
       join(dir, `${daemon}.conf`),
@@ -180,12 +230,18 @@ export class FrrRouter implements LabRouter {
       `hostname herald-lab-router\nlog file ${join(dir, 'zebra.log')}\n!\n`,
     );
     await writeFile(join(dir, 'bgpd.conf'), renderFrrBgpd(this.config, join(dir, 'bgpd.log')));
+    await writeFile(join(dir, 'bfdd.conf'), renderFrrBfdd(this.config, join(dir, 'bfdd.log')));
     await runIn(this.ns, join(FRR_DIR, 'zebra'), this.daemonArgs('zebra'));
-    await waitFor('zebra vty socket', async () =>
+    await eventually('zebra vty socket', async () =>
       (await this.vtysh(['show version'], true)).ok ? true : undefined,
     );
+    // bfdd before bgpd: bgpd registers its BFD neighbors through zebra as it starts.
+    await runIn(this.ns, join(FRR_DIR, 'bfdd'), this.daemonArgs('bfdd'));
+    await eventually('bfdd to answer', async () =>
+      (await this.vtysh(['show bfd peers json'], true)).ok ? true : undefined,
+    );
     await runIn(this.ns, join(FRR_DIR, 'bgpd'), this.daemonArgs('bgpd'));
-    await waitFor('bgpd to answer', async () =>
+    await eventually('bgpd to answer', async () =>
       (await this.vtysh(['show bgp summary json'], true)).ok ? true : undefined,
     );
   }
@@ -205,9 +261,19 @@ export class FrrRouter implements LabRouter {
   async pids(): Promise<number[]> {
     const pids = [
       await readPid(join(this.paths.dir, 'zebra.pid')),
+      await readPid(join(this.paths.dir, 'bfdd.pid')),
       await readPid(join(this.paths.dir, 'bgpd.pid')),
     ];
     return pids.filter((p): p is number => p !== undefined);
+  }
+
+  async bfddPid(): Promise<number | undefined> {
+    return readPid(join(this.paths.dir, 'bfdd.pid'));
+  }
+
+  /** bfdd's sessions (`show bfd peers json`). */
+  async bfdPeers(): Promise<FrrBfdPeer[]> {
+    return this.vtyshJson<FrrBfdPeer[]>('show bfd peers json');
   }
 
   async bgpdPid(): Promise<number | undefined> {
@@ -216,7 +282,7 @@ export class FrrRouter implements LabRouter {
 
   async stop(): Promise<void> {
     // bgpd first so it does not complain about a vanished zebra.
-    for (const daemon of ['bgpd', 'zebra']) {
+    for (const daemon of ['bgpd', 'bfdd', 'zebra']) {
       const pid = await readPid(join(this.paths.dir, `${daemon}.pid`));
       if (pid !== undefined) await terminate(pid);
     }
@@ -231,7 +297,7 @@ export class FrrRouter implements LabRouter {
       renderFrrBgpd(this.config, join(this.paths.dir, 'bgpd.log')),
     );
     await runIn(this.ns, join(FRR_DIR, 'bgpd'), this.daemonArgs('bgpd'));
-    await waitFor('bgpd to answer after restart', async () =>
+    await eventually('bgpd to answer after restart', async () =>
       (await this.vtysh(['show bgp summary json'], true)).ok ? true : undefined,
     );
   }
@@ -252,7 +318,12 @@ export class FrrRouter implements LabRouter {
       peers: [...this.config.peers.filter((p) => p.address !== peer.address), peer],
     };
     const n = frrNeighborLines(peer);
-    const cmds = ['configure terminal', `router bgp ${this.config.asn}`, ...n.global.map((l) => l.trim())];
+    const cmds = ['configure terminal'];
+    if (peer.bfd) {
+      const profile = frrBfdProfile(peer.bfd);
+      cmds.push('bfd', `profile ${profile.name}`, ...profile.lines, 'exit', 'exit');
+    }
+    cmds.push(`router bgp ${this.config.asn}`, ...n.global.map((l) => l.trim()));
     for (const family of ['ipv4', 'ipv6'] as const) {
       if (n.perFamily[family].length === 0) continue;
       cmds.push(
@@ -303,6 +374,21 @@ export class FrrRouter implements LabRouter {
     return out;
   }
 
+  /**
+   * `show bgp neighbors <addr> json` asked of bgpd alone over its vty socket: works while another daemon is
+   * stopped (vtysh connects to all of them first).
+   */
+  async neighborFromBgpd(address: string): Promise<Record<string, unknown> | undefined> {
+    const vty = await FrrVtyClient.open(join(this.paths.vtyDir, 'bgpd.vty'));
+    try {
+      return (await vty.json<Record<string, Record<string, unknown>>>(`show bgp neighbors ${address} json`))[
+        address
+      ];
+    } finally {
+      vty.close();
+    }
+  }
+
   /** Raw `show bgp neighbors <addr> json` for counters, capabilities and GR state. */
   async neighbor(address: string): Promise<Record<string, unknown> | undefined> {
     const json = await this.vtyshJson<Record<string, Record<string, unknown>>>(
@@ -310,6 +396,24 @@ export class FrrRouter implements LabRouter {
     );
     return json[address];
   }
+}
+
+/** One bfdd session as `show bfd peers json` prints it (FRR 8.4); intervals in ms. */
+export interface FrrBfdPeer {
+  readonly peer: string;
+  readonly local?: string;
+  readonly multihop: boolean;
+  readonly id: number;
+  readonly 'remote-id': number;
+  readonly status: 'up' | 'down' | 'init' | 'shutdown';
+  readonly diagnostic: string;
+  readonly 'remote-diagnostic': string;
+  readonly 'remote-receive-interval'?: number;
+  readonly 'remote-transmit-interval'?: number;
+  readonly 'remote-detect-multiplier'?: number;
+  readonly 'receive-interval'?: number;
+  readonly 'transmit-interval'?: number;
+  readonly 'detect-multiplier'?: number;
 }
 
 let ids: [number, number] | undefined;

@@ -5,7 +5,8 @@ import { spawn } from 'node:child_process';
 import { openSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { runIn, sleep, waitFor } from '../exec.ts';
+import { eventually, sleep } from '../../eventually.ts';
+import { runIn } from '../exec.ts';
 import { signal, terminate } from '../process.ts';
 import type {
   AddressFamily,
@@ -25,6 +26,7 @@ export function renderGobgpConfig(config: RouterConfig): string {
   for (const peer of config.peers) {
     lines.push('[[neighbors]]', '  [neighbors.config]', `    neighbor-address = "${peer.address}"`);
     lines.push(`    peer-as = ${peer.asn}`);
+    if (peer.password !== undefined) lines.push(`    auth-password = "${peer.password}"`);
     lines.push('  [neighbors.timers.config]', '    connect-retry = 2');
     if (peer.holdTime !== undefined) {
       lines.push(
@@ -33,6 +35,14 @@ export function renderGobgpConfig(config: RouterConfig): string {
       );
     }
     if (peer.passive) lines.push('  [neighbors.transport.config]', '    passive-mode = true');
+    if (peer.ttlSecurity)
+      lines.push('  [neighbors.ttl-security.config]', '    enabled = true', '    ttl-min = 255');
+    if (peer.multihop !== undefined)
+      lines.push(
+        '  [neighbors.ebgp-multihop.config]',
+        '    enabled = true',
+        `    multihop-ttl = ${peer.multihop}`,
+      );
     for (const family of peer.families ?? [familyOf(peer.address)]) {
       lines.push(
         '  [[neighbors.afi-safis]]',
@@ -92,6 +102,7 @@ export function parseGobgpRib(json: unknown): RibRoute[] {
         asPath: [],
         communities: [],
         largeCommunities: [],
+        extendedCommunities: [],
         stale: p.stale === true,
       };
       for (const a of p.attrs ?? []) {
@@ -163,7 +174,7 @@ export class GobgpRouter implements LabRouter {
     child.unref();
     // `ip netns exec` execs gobgpd, so the child's pid is gobgpd's.
     this.pid = child.pid;
-    await waitFor('gobgpd API', async () =>
+    await eventually('gobgpd API', async () =>
       (await runIn(this.ns, 'gobgp', ['-p', String(this.apiPort), 'global'], { allowFailure: true })).code ===
       0
         ? true

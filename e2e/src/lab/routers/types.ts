@@ -2,6 +2,27 @@
 export type AddressFamily = 'ipv4' | 'ipv6';
 export type RouterKind = 'frr' | 'bird' | 'gobgp';
 
+/** BFD for a lab neighbor (FRR `neighbor … bfd` with a bfdd profile; BIRD `bfd on` with protocol bfd). */
+export interface LabBfd {
+  /** ms; default 300 (FRR's and BIRD's default). */
+  readonly minReceive?: number;
+  readonly minTransmit?: number;
+  readonly multiplier?: number;
+  /** FRR: `neighbor … bfd check-control-plane-failure`. */
+  readonly checkControlPlaneFailure?: boolean;
+  /** BIRD: `bfd graceful` (a BFD Down starts a graceful restart) instead of `bfd on`. */
+  readonly graceful?: boolean;
+}
+
+/** The timers of a LabBfd with the defaults applied. */
+export function bfdTimers(bfd: LabBfd): { minReceive: number; minTransmit: number; multiplier: number } {
+  return {
+    minReceive: bfd.minReceive ?? 300,
+    minTransmit: bfd.minTransmit ?? 300,
+    multiplier: bfd.multiplier ?? 3,
+  };
+}
+
 /** A configured BGP neighbor of the lab router (one of our speakers in a node namespace). */
 export interface RouterPeer {
   address: string;
@@ -12,6 +33,14 @@ export interface RouterPeer {
   holdTime?: number;
   /** Families activated on the session; default: the transport address's family. */
   families?: readonly AddressFamily[];
+  /** BFD with this neighbor (FRR, BIRD). */
+  bfd?: LabBfd;
+  /** TCP-MD5 password (FRR `password`, BIRD `password`, GoBGP `auth-password`). */
+  password?: string;
+  /** GTSM for a directly connected peer: TTL 255 out, only 255 in (FRR `ttl-security hops 1`). */
+  ttlSecurity?: boolean;
+  /** eBGP multihop TTL: the peer is this many hops away (FRR `ebgp-multihop`, BIRD `multihop`). */
+  multihop?: number;
 }
 
 /** Dynamic neighbors: the router accepts sessions from any address in `prefix` (FRR `bgp listen range`). */
@@ -37,6 +66,8 @@ export interface RibRoute {
   asPath: number[];
   communities: string[];
   largeCommunities: string[];
+  /** In Herald's text forms (`lb:64701:125000`, `rt:…`); what the router cannot name stays its own text. */
+  extendedCommunities: string[];
   localPref?: number;
   med?: number;
   stale: boolean;
