@@ -3,8 +3,8 @@
 // (2) a naive first-fit allocator that scans the pool (MetalLB-style), at a smaller N because it is O(n).
 // Run: npm run bench:allocator -w bench   (node --expose-gc for stable heap numbers)
 
-import { parseAddressRange } from '@herald/config';
 import { type AllocationRequest, Allocator, type PoolDefinition } from '@herald/controller';
+import { type Family, parseAddressRange } from '@herald/inet';
 
 const N = Number(process.env.HERALD_BENCH_N ?? 1_000_000);
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
@@ -26,7 +26,7 @@ function pool(name: string, cidr: string): PoolDefinition {
   };
 }
 
-const request = (family: 'IPv4' | 'IPv6'): AllocationRequest => ({
+const request = (family: Family): AllocationRequest => ({
   namespace: 'bench',
   labels: {},
   namespaceLabels: {},
@@ -54,7 +54,7 @@ function shuffled(n: number): Uint32Array {
 const keys = Array.from({ length: N }, (_, i) => `bench/svc-${i}`);
 const order = shuffled(N);
 
-function benchAllocator(label: string, cidr: string, family: 'IPv4' | 'IPv6') {
+function benchAllocator(label: string, cidr: string, family: Family) {
   const h0 = heapMB();
   const a = new Allocator([pool(label, cidr)]);
   const req = request(family);
@@ -105,8 +105,8 @@ const mapNs = benchMap();
 const scanN = 20_000;
 const scanNs = benchScan(scanN);
 const results = [
-  benchAllocator('v4 /12', '198.16.0.0/12', 'IPv4'),
-  benchAllocator('v6 /64', '2001:db8:100::/64', 'IPv6'),
+  benchAllocator('v4 /12', '198.16.0.0/12', 'ipv4'),
+  benchAllocator('v6 /64', '2001:db8:100::/64', 'ipv6'),
 ];
 console.log(`herald allocator benchmark: N = ${N.toLocaleString()} allocations + releases per pool`);
 for (const r of results) {

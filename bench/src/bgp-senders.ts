@@ -7,6 +7,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import {
   announceArgs,
+  eventually,
   type HeraldProcess,
   type Lab,
   type LabNamespace,
@@ -16,8 +17,8 @@ import {
   sleep,
   startHerald,
   terminate,
-  waitFor,
 } from '@herald/e2e';
+import { addressToBytes, parsePrefix } from '@herald/inet';
 
 export interface Sender {
   readonly name: string;
@@ -128,7 +129,6 @@ export class HeraldSender implements Sender {
 
 /** MRT TABLE_DUMP_V2 (RFC 6396): one PEER_INDEX_TABLE, then one RIB_IPV4_UNICAST record per prefix. */
 export function mrtTableDump(prefixes: readonly string[], nextHop: string, peerAsn: number): Buffer {
-  const ip = (a: string) => Buffer.from(a.split('.').map(Number));
   const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
   const u32 = (n: number) => {
     const b = Buffer.alloc(4);
@@ -139,12 +139,12 @@ export function mrtTableDump(prefixes: readonly string[], nextHop: string, peerA
   const record = (subtype: number, body: Buffer) =>
     Buffer.concat([u32(now), u16(13), u16(subtype), u32(body.length), body]);
   const peerIndex = Buffer.concat([
-    ip(nextHop),
+    addressToBytes(nextHop),
     u16(0),
     u16(1),
     Buffer.from([0x02]),
-    ip(nextHop),
-    ip(nextHop),
+    addressToBytes(nextHop),
+    addressToBytes(nextHop),
     u32(peerAsn),
   ]);
   // ORIGIN IGP, empty AS_PATH (gobgpd prepends its AS toward the eBGP peer), NEXT_HOP.
@@ -152,16 +152,15 @@ export function mrtTableDump(prefixes: readonly string[], nextHop: string, peerA
     Buffer.from([0x40, 1, 1, 0]),
     Buffer.from([0x40, 2, 0]),
     Buffer.from([0x40, 3, 4]),
-    ip(nextHop),
+    addressToBytes(nextHop),
   ]);
   const records = [record(1, peerIndex)];
   prefixes.forEach((p, seq) => {
-    const [addr = '', len = '32'] = p.split('/');
-    const bits = Number(len);
+    const { address, length } = parsePrefix(p);
     const body = Buffer.concat([
       u32(seq),
-      Buffer.from([bits]),
-      ip(addr).subarray(0, Math.ceil(bits / 8)),
+      Buffer.from([length]),
+      addressToBytes(address).subarray(0, Math.ceil(length / 8)),
       u16(1),
       u16(0),
       u32(now),
@@ -274,7 +273,7 @@ export class BirdSender implements Sender {
     await runIn(this.node.ns, 'bird', ['-c', conf, '-s', this.socket, '-P', this.pidFile]);
     const pid = await readPid(this.pidFile);
     if (pid !== undefined) this.lab.track(pid);
-    await waitFor('BIRD sender static routes', async () => {
+    await eventually('BIRD sender static routes', async () => {
       const out = (
         await runIn(this.node.ns, 'birdc', ['-s', this.socket, 'show', 'route', 'count'], {
           allowFailure: true,

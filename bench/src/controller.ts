@@ -9,15 +9,9 @@
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { PooledKubeConfig } from '@herald/controller';
 import { spawnManaged, startControlPlane } from '@herald/e2e';
-import {
-  CoreV1Api,
-  makeInformer,
-  PatchStrategy,
-  setHeaderOptions,
-  type V1Service,
-} from '@kubernetes/client-node';
+import { KubeClient, kubeconfigConnection } from '@herald/kube';
+import { CoreV1Api, makeInformer, type V1Service } from '@kubernetes/client-node';
 
 const COUNT = 1000;
 const CONCURRENCY = 16;
@@ -60,23 +54,16 @@ try {
 
   // 1. Reference: Services of a class the controller ignores; time only the status patches. Through a pooled
   //    KubeConfig like the controller's: a new TLS connection per request would understate the apiserver's limit.
-  const pooled = new PooledKubeConfig();
-  pooled.loadFromFile(cp.kubeconfigPath);
-  const bareCore = pooled.makeApiClient(CoreV1Api);
+  const bare = new KubeClient(kubeconfigConnection(cp.kubeconfigPath));
   await pool(names, 50, (n) =>
     core.createNamespacedService({ namespace: 'bare', body: svcBody(n, 'bench.example/bare') }),
   );
   const t = performance.now();
   let i = 0;
   await pool(names, CONCURRENCY, (n) =>
-    bareCore.patchNamespacedServiceStatus(
-      {
-        name: n,
-        namespace: 'bare',
-        body: { status: { loadBalancer: { ingress: [{ ip: `198.18.200.${i++ % 250}` }] } } },
-      },
-      setHeaderOptions('Content-Type', PatchStrategy.MergePatch),
-    ),
+    bare.mergePatch(`/api/v1/namespaces/bare/services/${n}/status`, {
+      status: { loadBalancer: { ingress: [{ ip: `198.18.200.${i++ % 250}` }] } },
+    }),
   );
   const bareMs = performance.now() - t;
 
@@ -113,6 +100,11 @@ try {
       'herald-system',
       '--metrics-address',
       '127.0.0.1:0',
+      // A benchmark reads its own process's metrics on loopback: plain HTTP, no probe server.
+      '--metrics-auth',
+      'none',
+      '--health-address',
+      '',
     ],
     logPath: join(cp.dir, 'bench-controller.log'),
     ownerDir: cp.dir,
@@ -182,7 +174,7 @@ try {
     );
     // Where the RSS is: V8 heap (live objects + garbage not yet collected) vs the rest, from its /metrics.
     const port = Number(
-      /"port":(\d+)[^\n]*"msg":"health server listening"/.exec(readFileSync(proc.logPath, 'utf8'))?.[1],
+      /"port":(\d+)[^\n]*"msg":"metrics server listening"/.exec(readFileSync(proc.logPath, 'utf8'))?.[1],
     );
     if (port > 0) {
       const text = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();

@@ -10,26 +10,33 @@
 // polling granularity); FRR's counts are polled through bgpd's vty socket.
 //
 //   npm run bench:speaker -w bench   (env: BENCH_SERVICES=10000 BENCH_LATENCY=1000 BENCH_PRELOAD=1000)
-import { type ChildProcess, spawn } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   announceArgs,
-  createLoadBalancer,
-  type FrrRouter,
+  createNamespace,
   FrrVtyClient,
   labUnavailableReason,
-  putSlice,
+  NODE_ASN,
   requireInfra,
   run,
-  SPEAKER_ASN,
-  type SpeakerLab,
   setIngress,
   startHerald,
-  startSpeakerLab,
+  startSystem,
+  valuesWithConfig,
 } from '@herald/e2e';
 import { Watch } from '@kubernetes/client-node';
+import {
+  benchIp,
+  percentile,
+  prefixesFrom,
+  procMemory,
+  RouteMonitor,
+  waitPrefixes,
+  wallMs,
+} from './measure.ts';
+import { createMany } from './services.ts';
 
 const SERVICES = Number(process.env.BENCH_SERVICES ?? 10_000);
 const LATENCY = Number(process.env.BENCH_LATENCY ?? 1_000);
@@ -38,98 +45,17 @@ const PRELOAD = Number(process.env.BENCH_PRELOAD ?? 1_000);
 const EXTRA_V4 = ['203.0.113.60', '203.0.113.61'];
 const EXTRA_ROUTER_V4 = ['203.0.113.2', '203.0.113.3'];
 
-/** The i-th address of the benchmarking range 198.18.0.0/15. */
-function benchIp(i: number): string {
-  const v = (198 << 24) + (18 << 16) + 1 + i;
-  return [v >>> 24, (v >>> 16) & 255, (v >>> 8) & 255, v & 255].join('.');
-}
-
 const config = `
 addressPools:
   - name: bench
     addresses: [198.18.0.0/15]
 peers:
-  - {name: s1, peerAddress: 203.0.113.1, peerASN: 64512, myASN: ${SPEAKER_ASN}}
-  - {name: s2, peerAddress: ${EXTRA_ROUTER_V4[0]}, peerASN: 64512, myASN: ${SPEAKER_ASN}, sourceAddress: ${EXTRA_V4[0]}}
-  - {name: s3, peerAddress: ${EXTRA_ROUTER_V4[1]}, peerASN: 64512, myASN: ${SPEAKER_ASN}, sourceAddress: ${EXTRA_V4[1]}}
+  - {name: s1, peerAddress: 203.0.113.1, peerASN: 64512, myASN: ${NODE_ASN}}
+  - {name: s2, peerAddress: ${EXTRA_ROUTER_V4[0]}, peerASN: 64512, myASN: ${NODE_ASN}, sourceAddress: ${EXTRA_V4[0]}}
+  - {name: s3, peerAddress: ${EXTRA_ROUTER_V4[1]}, peerASN: 64512, myASN: ${NODE_ASN}, sourceAddress: ${EXTRA_V4[1]}}
 bgpAdvertisements:
   - name: all
 `;
-
-function percentile(sorted: readonly number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
-}
-
-/** Watches the router namespace's kernel table; resolves waiters when a destination appears. */
-class RouteMonitor {
-  readonly #child: ChildProcess;
-  readonly #seen = new Map<string, number>();
-  readonly #waiters = new Map<string, (t: number) => void>();
-  constructor(ns: string) {
-    this.#child = spawn('ip', ['-n', ns, 'monitor', 'route'], { stdio: ['ignore', 'pipe', 'ignore'] });
-    let partial = '';
-    this.#child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
-      const now = performance.now();
-      const lines = (partial + chunk).split('\n');
-      partial = lines.pop() ?? '';
-      for (const line of lines) {
-        if (line.startsWith('Deleted')) continue;
-        const dst = line.split(' ')[0]!;
-        if (!this.#seen.has(dst)) this.#seen.set(dst, now);
-        this.#waiters.get(dst)?.(now);
-        this.#waiters.delete(dst);
-      }
-    });
-  }
-  wait(dst: string): Promise<number> {
-    const t = this.#seen.get(dst);
-    if (t !== undefined) return Promise.resolve(t);
-    return new Promise((resolve) => this.#waiters.set(dst, resolve));
-  }
-  stop() {
-    this.#child.kill();
-  }
-}
-
-async function prefixesFrom(vty: FrrVtyClient, neighbor: string): Promise<number> {
-  const s = await vty.json<{ ipv4Unicast?: { peers?: Record<string, { pfxRcd?: number }> } }>(
-    'show bgp summary json',
-  );
-  return s.ipv4Unicast?.peers?.[neighbor]?.pfxRcd ?? 0;
-}
-
-async function waitPrefixes(vty: FrrVtyClient, neighbors: readonly string[], n: number, limitMs = 600_000) {
-  const deadline = Date.now() + limitMs;
-  for (;;) {
-    const counts = await Promise.all(neighbors.map((a) => prefixesFrom(vty, a)));
-    if (counts.every((c) => c >= n)) return performance.now();
-    if (Date.now() > deadline) throw new Error(`FRR has ${counts.join('/')} of ${n} prefixes`);
-    await sleep(5);
-  }
-}
-
-function procStats(pid: number): { rssMiB: number; cpuTicks: number } {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const rssKb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return { rssMiB: rssKb / 1024, cpuTicks: Number(fields[11]) + Number(fields[12]) };
-}
-
-async function createMany(t: SpeakerLab, from: number, to: number, withIp: boolean) {
-  const batch = 64;
-  for (let i = from; i < to; i += batch) {
-    await Promise.all(
-      Array.from({ length: Math.min(batch, to - i) }, async (_, k) => {
-        const n = i + k;
-        await createLoadBalancer(t.core, `b${n}`, withIp ? { ips: [benchIp(n)] } : {});
-        await putSlice(t.discovery, `b${n}`, [
-          { node: 'node-0', address: `10.244.${(n >> 8) & 255}.${n & 255}` },
-        ]);
-      }),
-    );
-  }
-}
 
 async function main() {
   const reason = labUnavailableReason();
@@ -137,14 +63,22 @@ async function main() {
     console.error(`bench:speaker cannot run: ${reason ?? 'missing test bed binaries'}`);
     process.exit(1);
   }
-  const t = await startSpeakerLab({ nodes: 1, config });
+  // The speaker is started (and restarted) by the benchmark itself; no controller: it writes status.
+  const t = await startSystem({
+    nodes: 1,
+    values: valuesWithConfig(config),
+    speakers: false,
+    controllers: 0,
+    dataPlane: false,
+  });
+  await createNamespace(t.core, 'apps');
   // Ctrl-C still tears the lab down (namespaces, FRR, apiserver, speakers).
   const onSignal = () => {
-    void t.destroy().finally(() => process.exit(130));
+    void t.stop().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
-  const frr = t.lab.router as FrrRouter;
+  const frr = t.frr;
   const node = t.lab.nodes[0]!;
   let monitor: RouteMonitor | undefined;
   let vty: FrrVtyClient | undefined;
@@ -160,7 +94,7 @@ async function main() {
     const dev = links.find((l) => l.addr_info.some((a) => a.local === node.ipv4))!.ifname;
     for (const a of EXTRA_V4) {
       await run('ip', ['-n', node.ns, 'addr', 'add', `${a}/25`, 'dev', dev]);
-      await frr.addPeer({ address: a, asn: SPEAKER_ASN, families: ['ipv4'] });
+      await frr.addPeer({ address: a, asn: NODE_ASN, families: ['ipv4'] });
     }
     const neighbors = [node.ipv4, ...EXTRA_V4];
     vty = await FrrVtyClient.open(`${frr.paths.vtyDir}/bgpd.vty`);
@@ -168,10 +102,10 @@ async function main() {
 
     // ---- 1. latency ----
     console.log(`creating ${PRELOAD} announced + ${LATENCY} pending Services…`);
-    const createStart = performance.now();
+    const createStart = wallMs();
     await createMany(t, 0, PRELOAD, true);
     await createMany(t, PRELOAD, PRELOAD + LATENCY, false);
-    console.log(`  ${((performance.now() - createStart) / 1000).toFixed(1)} s; starting the speaker`);
+    console.log(`  ${((wallMs() - createStart) / 1000).toFixed(1)} s; starting the speaker`);
     // Debug level: its "routes changed" lines time when the speaker hands a route to its sessions.
     const speaker = await t.startSpeaker(0, ['--log-level', 'debug']);
     await waitPrefixes(vty, neighbors, PRELOAD);
@@ -188,8 +122,7 @@ async function main() {
         _phase: string,
         obj: { metadata?: { name?: string }; status?: { loadBalancer?: { ingress?: unknown[] } } },
       ) => {
-        if (obj.status?.loadBalancer?.ingress?.length)
-          watchSeen.get(obj.metadata?.name ?? '')?.(performance.now());
+        if (obj.status?.loadBalancer?.ingress?.length) watchSeen.get(obj.metadata?.name ?? '')?.(wallMs());
       },
       () => undefined,
     );
@@ -200,9 +133,9 @@ async function main() {
       const name = `b${n}`;
       const watched = new Promise<number>((resolve) => watchSeen.set(name, resolve));
       const inKernel = monitor.wait(benchIp(n));
-      const t0 = performance.now();
+      const t0 = wallMs();
       sentAt.set(benchIp(n), Date.now());
-      await setIngress(t.core, name, [benchIp(n)]);
+      await setIngress(t.core, name, 'apps', [benchIp(n)]);
       routeMs.push((await inKernel) - t0);
       watchMs.push((await watched) - t0);
       watchSeen.delete(name);
@@ -234,44 +167,42 @@ async function main() {
     for (const l of latencyLines) console.log(l);
 
     // ---- 2. convergence of SERVICES after a speaker start, and 3. RSS/CPU ----
-    await speaker.stop('SIGTERM');
-    while ((await prefixesFrom(vty, node.ipv4)) > 0) await sleep(5);
+    await speaker.stop({ signal: 'SIGTERM' });
+    while ((await prefixesFrom(vty, [node.ipv4]))[0]! > 0) await sleep(5);
     console.log(`creating Services up to ${SERVICES}…`);
     await createMany(t, PRELOAD + LATENCY, SERVICES, true);
     console.log('starting the speaker for convergence…');
-    const startedAt = performance.now();
+    const startedAt = wallMs();
     const big = await t.startSpeaker(0, ['--log-level', 'warn', '--shutdown-mode', 'withdraw']);
     const convergedAt = await waitPrefixes(vty, neighbors, SERVICES);
     const convergeMs = convergedAt - startedAt;
     await sleep(2_000);
-    const a = procStats(big.pid);
+    const a = procMemory(big.pid);
     await sleep(10_000);
-    const b = procStats(big.pid);
-    const idleCpuPct = ((b.cpuTicks - a.cpuTicks) / 100 / 10) * 100;
+    const b = procMemory(big.pid);
+    const idleCpuPct = ((b.cpuSeconds - a.cpuSeconds) / 10) * 100;
     // RSS keeps what V8 reserved during the initial lists; the live heap says what holding the state costs.
-    const metrics = (
-      await run('ip', ['netns', 'exec', node.ns, 'curl', '-sf', 'http://127.0.0.1:7473/metrics'])
-    ).stdout;
+    const metrics = await t.speakerMetrics(0);
     const metric = (name: string) =>
       Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1] ?? NaN);
     const heapUsedMiB = metric('herald_speaker_nodejs_heap_size_used_bytes') / 1048576;
     const heapTotalMiB = metric('herald_speaker_nodejs_heap_size_total_bytes') / 1048576;
-    await big.stop('SIGTERM');
-    while ((await prefixesFrom(vty, node.ipv4)) > 0) await sleep(5);
+    await big.stop({ signal: 'SIGTERM' });
+    while ((await prefixesFrom(vty, [node.ipv4]))[0]! > 0) await sleep(5);
 
     // Reference: the bare BGP library with the same prefixes on one session from the same node.
     const file = join(t.lab.dir, 'bench-prefixes.txt');
     writeFileSync(file, `${Array.from({ length: SERVICES }, (_, i) => `${benchIp(i)}/32`).join('\n')}\n`);
-    const t1 = performance.now();
+    const t1 = wallMs();
     const bare = startHerald(
       t.lab,
       node.ns,
-      announceArgs(t.lab, { node, family: 'ipv4', localAsn: SPEAKER_ASN, prefixesFile: file }),
+      announceArgs(t.lab, { node, family: 'ipv4', localAsn: NODE_ASN, prefixesFile: file }),
     );
     const bareAt = await waitPrefixes(vty, [node.ipv4], SERVICES);
     const bareMs = bareAt - t1;
     await sleep(2_000);
-    const bareRss = procStats(bare.pid).rssMiB;
+    const bareRss = procMemory(bare.pid).rssMiB;
     await bare.stop();
 
     console.log('\nherald-speaker benchmark (one run, same apiserver and FRR)');
@@ -290,7 +221,7 @@ async function main() {
   } finally {
     monitor?.stop();
     vty?.close();
-    await t.destroy();
+    await t.stop();
   }
 }
 
