@@ -1,6 +1,6 @@
 // The runtime's traffic rules end to end over fake sessions and a fake clock: weights and their hold-down,
 // RFC 8326 drains before planned withdrawals, immediate unplanned ones, the drain on a withdraw-mode stop.
-import { FakeClock } from '@herald/kube';
+import { type Clock, FakeClock } from '@herald/kube';
 import type { EndpointSnapshot } from './announce/model.ts';
 import { setup } from './testing/runtime-harness.ts';
 
@@ -43,6 +43,35 @@ describe('weighted ECMP: the weight and its hold-down', () => {
     t.rt.reconcile();
     expect(t.weights()).toEqual([1, 3]); // one UPDATE, with the count of that moment
     expect(t.clock.pending).toEqual([]);
+  });
+
+  it('a timer that fires before the window ends (the event loop runs timers on a stale clock) is re-armed, not lost', () => {
+    // Node schedules timers on the loop's cached time, which lags Date.now() by the synchronous work done
+    // before setTimeout: the timer can fire a few ms before the deadline. If the reconcile it triggers then runs
+    // at or after the deadline, the window must still be acted on (seen in the lab: weights stuck for 90 s).
+    const inner = new FakeClock();
+    const early = 5;
+    const clock: Clock = {
+      now: () => inner.now(),
+      setTimeout: (fn, ms) => inner.setTimeout(fn, Math.max(0, ms - early)),
+      clearTimeout: (h) => inner.clearTimeout(h),
+    };
+    const t = setup({ clock, advertisement: { weighting: true, weightHoldDownMs: 10_000 } });
+    t.setConfig(t.valid({ a: 1 }));
+    t.addService('s1', IP, 'n1', local);
+    t.rt.start();
+    const session = t.opened[0]!;
+    const weights = () => session.announced.map((r) => r.attributes.weight);
+    t.setEndpoints('s1', eps(2));
+    t.rt.reconcile(); // opens the window [0, 10 000)
+    inner.advance(10_000 - early); // the timer fires early: nothing is due yet
+    inner.advance(early); // the reconcile it scheduled runs at the deadline
+    t.rt.reconcile();
+    expect(weights()).toEqual([1]);
+    inner.advance(0); // the re-armed timer
+    t.rt.reconcile();
+    expect(weights()).toEqual([1, 2]);
+    expect(inner.pending).toEqual([]);
   });
 
   it('churn that comes back to the weight on the wire sends nothing', () => {
@@ -211,6 +240,30 @@ describe('graceful drain (RFC 8326)', () => {
     });
     t.rt.reconcile();
     expect(t.wire()).toEqual(['+', '+gshut']);
+  });
+
+  it('a drain whose timer fires early is still withdrawn when its time has come', () => {
+    const inner = new FakeClock();
+    const clock: Clock = {
+      now: () => inner.now(),
+      setTimeout: (fn, ms) => inner.setTimeout(fn, Math.max(0, ms - 5)),
+      clearTimeout: (h) => inner.clearTimeout(h),
+    };
+    const t = setup({ clock, advertisement: { drainMs: 30_000 } });
+    t.setConfig(t.valid({ a: 1 }));
+    t.addService('s1', IP, 'n1', local);
+    t.rt.start();
+    const session = t.opened[0]!;
+    t.services.delete('ns/s1');
+    t.rt.serviceChanged('ns/s1');
+    t.rt.reconcile();
+    expect(session.log).toEqual([`+${PREFIX}`, `+${PREFIX}`]);
+    inner.advance(30_000 - 5);
+    inner.advance(5);
+    t.rt.reconcile();
+    inner.advance(0);
+    t.rt.reconcile();
+    expect(session.log).toEqual([`+${PREFIX}`, `+${PREFIX}`, `-${PREFIX}`]);
   });
 
   it('drainTime 0s (the default) withdraws at once, as before', () => {

@@ -262,19 +262,22 @@ export class SpeakerRuntime<P> {
 
   /** One timer, for the next end of a drain or a hold-down; it marks the due Services dirty. */
   #armTimer(now: number): void {
-    const next = [this.#drains.nextDeadline(now), this.#holds.nextDeadline(now)]
+    const next = [this.#drains.nextDeadline(), this.#holds.nextDeadline()]
       .filter((t): t is number => t !== undefined)
       .reduce((a, b) => Math.min(a, b), Infinity);
     if (this.#timer?.at === next) return;
     if (this.#timer) this.#clock.clearTimeout(this.#timer.handle);
     this.#timer = undefined;
     if (next === Infinity || this.#stopped) return;
-    const handle = this.#clock.setTimeout(() => {
-      this.#timer = undefined;
-      const at = this.#clock.now();
-      for (const key of [...this.#drains.due(at), ...this.#holds.due(at)]) this.#dirtyServices.add(key);
-      this.#schedule();
-    }, next - now);
+    const handle = this.#clock.setTimeout(
+      () => {
+        this.#timer = undefined;
+        const at = this.#clock.now();
+        for (const key of [...this.#drains.due(at), ...this.#holds.due(at)]) this.#dirtyServices.add(key);
+        this.#schedule();
+      },
+      Math.max(0, next - now),
+    );
     (handle as { unref?: () => void })?.unref?.();
     this.#timer = { at: next, handle };
   }

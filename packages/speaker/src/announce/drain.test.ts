@@ -31,20 +31,21 @@ describe('DrainTracker', () => {
       weight: 2,
       gracefulShutdown: true,
     });
-    expect(d.nextDeadline(100)).toBe(110);
+    expect(d.nextDeadline()).toBe(110);
     expect(d.due(109)).toEqual([]);
     expect(d.due(110)).toEqual(['s']);
+    expect(d.nextDeadline()).toBe(110); // past, but not acted on: its reconcile is still owed
     const later = d.apply('s', { routes: [] }, now, 110);
     expect(summary(later)).toEqual(['a 198.51.100.1/32 gshut→130']); // the deadline does not move
     expect(summary(d.apply('s', { routes: [] }, later, 130))).toEqual([]);
-    expect(d.nextDeadline(130)).toBeUndefined();
+    expect(d.nextDeadline()).toBeUndefined();
   });
 
   it('an unplanned withdrawal ends every drain at once', () => {
     const d = new DrainTracker();
     const draining = d.apply('s', { routes: [] }, [route('a', '198.51.100.1/32')], 0);
     expect(d.apply('s', { routes: [], unplanned: true }, draining, 1)).toEqual([]);
-    expect(d.nextDeadline(1)).toBeUndefined();
+    expect(d.nextDeadline()).toBeUndefined();
   });
 
   it('draining decisions drain the routes they keep; afterwards they stay out until the decision changes', () => {
@@ -67,6 +68,8 @@ describe('DrainTracker', () => {
     d.apply('s1', { routes: [] }, [route('a', '198.51.100.1/32')], 0);
     d.apply('s2', { routes: [] }, [route('a', '198.51.100.2/32', 5)], 0);
     expect(d.due(5)).toEqual(['s2']);
-    expect(d.nextDeadline(5)).toBe(30);
+    expect(d.nextDeadline()).toBe(5);
+    d.apply('s2', { routes: [] }, [route('a', '198.51.100.2/32', 5)], 5);
+    expect(d.nextDeadline()).toBe(30);
   });
 });

@@ -74,13 +74,15 @@ export class DrainTracker {
     return out;
   }
 
-  /** The earliest withdrawal still to come after NOW, if any. */
-  nextDeadline(now: number): number | undefined {
+  /**
+   * The earliest withdrawal not acted on yet, if any — also one already past (its timer may have fired a few ms
+   * early and the reconcile after it found nothing due; it still needs one, at once).
+   */
+  nextDeadline(): number | undefined {
     let next: number | undefined;
     for (const states of this.#byService.values())
       for (const st of states.values())
-        if (!st.done && st.withdrawAt > now && (next === undefined || st.withdrawAt < next))
-          next = st.withdrawAt;
+        if (!st.done && (next === undefined || st.withdrawAt < next)) next = st.withdrawAt;
     return next;
   }
 

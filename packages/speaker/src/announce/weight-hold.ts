@@ -60,10 +60,14 @@ export class WeightHoldDown {
     if (groups.size === 0) this.#byService.delete(service);
   }
 
-  /** The earliest end of an open window after NOW, if any. */
-  nextDeadline(now: number): number | undefined {
+  /**
+   * The earliest end of an open window, if any — also one already past: a window stays open until its Service
+   * is reconciled after its end, and the timer that should have done that may have fired a few ms early (Node
+   * runs timers on the loop's cached clock), so a past end still needs a timer (at once).
+   */
+  nextDeadline(): number | undefined {
     let next: number | undefined;
-    for (const h of this.#open) if (h.until! > now && (next === undefined || h.until! < next)) next = h.until;
+    for (const h of this.#open) if (next === undefined || h.until! < next) next = h.until;
     return next;
   }
 
