@@ -230,6 +230,32 @@ describe('EventRecorder', () => {
     expect(t.recorder.backlog).toBe(0);
   });
 
+  it('keeps at most maxRecorded dedupe entries, forgetting the least recently recorded first', async () => {
+    // Service churn gives every recreated Service a new UID, so each one is a new entry for an hour.
+    const t = setup({ maxRecorded: 10, burst: 1000 });
+    for (let i = 0; i < 10; i++) t.recorder.record(svc(`s${i}`), 'Normal', 'Announced', 'x');
+    await t.recorder.flush();
+    t.clock.advance(1000);
+    t.recorder.record(svc('s0'), 'Normal', 'Announced', 'x'); // s0 is now the most recent
+    await t.recorder.flush();
+    expect(t.recorder.recordedCount).toBe(10);
+    t.recorder.record(svc('s10'), 'Normal', 'Announced', 'x'); // 11 > 10: down to 9, oldest first
+    await t.recorder.flush();
+    expect(t.recorder.recordedCount).toBe(9);
+    // s1 and s2 went (the oldest); s0 stayed because it was repeated: its repeat is a count, s1's a new Event.
+    const created = t.api.created.length;
+    t.recorder.record(svc('s0'), 'Normal', 'Announced', 'x');
+    await t.recorder.flush();
+    expect(t.api.created).toHaveLength(created);
+    expect(t.api.patched.at(-1)!.body).toMatchObject({ count: 3 });
+    t.recorder.record(svc('s1'), 'Normal', 'Announced', 'x');
+    await t.recorder.flush();
+    expect(t.api.created).toHaveLength(created + 1);
+    for (let i = 11; i < 200; i++) t.recorder.record(svc(`s${i}`), 'Normal', 'Announced', 'x');
+    await t.recorder.flush();
+    expect(t.recorder.recordedCount).toBeLessThanOrEqual(10);
+  });
+
   it('truncates a huge message', async () => {
     const t = setup();
     t.recorder.record(svc('web'), 'Warning', 'ConfigInvalid', 'e'.repeat(5000));

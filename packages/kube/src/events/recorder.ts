@@ -65,6 +65,8 @@ export interface EventRecorderOptions {
   readonly onFailed?: (verb: EventVerb, reason: string) => void;
   readonly clock?: Clock;
   readonly random?: () => number;
+  /** Dedupe entries kept at most (default 20,000); see MAX_RECORDED. */
+  readonly maxRecorded?: number;
 }
 
 /** Per-object token bucket: `burst` Events at once, then one per `refillMs`. Pure, clock injected. */
@@ -97,7 +99,12 @@ interface Recorded {
 
 /** Messages are capped: a config with hundreds of errors must not become a huge object in etcd. */
 const MAX_MESSAGE = 4000;
-/** Dedupe entries kept before old ones (not repeated for an hour, the default --event-ttl) are pruned. */
+/**
+ * Dedupe entries kept: past this, the ones not repeated for an hour (the default --event-ttl) go, and if that is
+ * not enough, the least recently recorded ones, down to 90 % (so pruning is amortised, not once per Event).
+ * Forgetting an entry only means a repeat becomes a new Event instead of a count on the old one. Without the
+ * hard cap, Service churn (a new UID per recreated Service) grew the map for an hour — seen in the soak.
+ */
 const MAX_RECORDED = 20_000;
 const RECORDED_TTL_MS = 3_600_000;
 
@@ -148,6 +155,9 @@ export class EventRecorder {
     if (previous !== undefined) {
       previous.count++;
       previous.lastMs = now;
+      // Most recently recorded last: the Map's order is then the eviction order.
+      this.recorded.delete(key);
+      this.recorded.set(key, previous);
       try {
         await this.o.api.mergePatch<CoreV1Event>(
           `${eventsPath(namespace)}/${encodeURIComponent(previous.name)}`,
@@ -194,12 +204,27 @@ export class EventRecorder {
       throw new EventWriteError('create', e);
     }
     this.recorded.set(key, { name, count: 1, lastMs: now });
-    if (this.recorded.size > MAX_RECORDED) this.prune(now);
+    if (this.recorded.size > (this.o.maxRecorded ?? MAX_RECORDED)) this.prune(now);
     return 'create';
   }
 
+  /** Dedupe entries held (for tests and the bound's proof). */
+  get recordedCount(): number {
+    return this.recorded.size;
+  }
+
   private prune(now: number): void {
-    for (const [k, r] of this.recorded) if (now - r.lastMs > RECORDED_TTL_MS) this.recorded.delete(k);
+    const max = this.o.maxRecorded ?? MAX_RECORDED;
+    // Oldest first (see the patch path), so both loops stop at the first entry that stays.
+    for (const [k, r] of this.recorded) {
+      if (now - r.lastMs <= RECORDED_TTL_MS) break;
+      this.recorded.delete(k);
+    }
+    const target = Math.floor(max * 0.9);
+    for (const k of this.recorded.keys()) {
+      if (this.recorded.size <= target) break;
+      this.recorded.delete(k);
+    }
   }
 
   private enqueue(reason: string, job: () => Promise<EventVerb>): void {
