@@ -277,4 +277,16 @@ describe('TokenBuckets', () => {
     // A long quiet period refills to the burst, not beyond.
     expect([b.take('a', 100_000), b.take('a', 100_000), b.take('a', 100_000)]).toEqual([true, true, false]);
   });
+
+  it('keeps at most maxKeys buckets, evicting the least recently used (which only allows more Events)', () => {
+    const b = new TokenBuckets(1, 1000, 3);
+    for (const k of ['a', 'b', 'c']) expect(b.take(k, 0)).toBe(true);
+    expect(b.take('a', 0)).toBe(false); // a is empty, and now the most recently used
+    expect(b.take('d', 0)).toBe(true); // evicts b
+    expect(b.size).toBe(3);
+    expect(b.take('a', 0)).toBe(false); // a was kept: still empty
+    expect(b.take('b', 0)).toBe(true); // b was forgotten: a fresh bucket
+    for (let i = 0; i < 100; i++) b.take(`k${i}`, 0);
+    expect(b.size).toBe(3);
+  });
 });
