@@ -8,7 +8,7 @@ export * from './lab.ts';
 export * from './process.ts';
 export * from './reference.ts';
 export { BirdRouter, parseBirdRoutes, renderBirdConfig } from './routers/bird.ts';
-export { FrrRouter, parseFrrRoutes, renderFrrBgpd } from './routers/frr.ts';
+export { type FrrBfdPeer, FrrRouter, parseFrrRoutes, renderFrrBgpd } from './routers/frr.ts';
 export { GobgpRouter, parseGobgpRib, renderGobgpConfig } from './routers/gobgp.ts';
 export * from './routers/types.ts';
 export * from './safety.ts';
