@@ -262,6 +262,8 @@ describeWith(
      */
     async function viewsUntilWithdrawn(address: string, deadlineMs = 30_000): Promise<RouterView[]> {
       const bfdd = await FrrVtyClient.open(`${sys.frr.paths.vtyDir}/bfdd.vty`);
+      // bfdd installs its show commands in the enable node only; a vty socket starts in the view node.
+      await bfdd.command('enable');
       const bgpd = await FrrVtyClient.open(`${sys.frr.paths.vtyDir}/bgpd.vty`);
       const start = performance.now();
       const views: RouterView[] = [];
