@@ -1,8 +1,9 @@
 // herald-speaker's BFD as the chart runs it (worker thread, native sockets) against FRR 8.4 with bfdd and
 // `neighbor … bfd`: sessions, status, metrics and Node Events; malformed packets over the wire, each refused by
 // its RFC 5880 §6.8.6 / RFC 5881 check without effect; and the failures BFD is for — a node's link lost, a
-// hung speaker — next to the ones graceful restart is for — a planned restart, a crashed speaker on a node
-// that still forwards. See docs/bfd.md for the router settings these behaviours come from.
+// hung speaker (and how `bfd check-control-plane-failure` hands that one back to the hold timer) — next to the
+// ones graceful restart is for — a planned restart, a crashed speaker on a node that still forwards. See
+// docs/bfd.md for the router settings these behaviours come from.
 import { packetFor } from '@herald/bfd/testing';
 import { inNetworkNamespace, openUdpSocket, type UdpSocket } from '@herald/native';
 import { nodeName } from './constants.ts';
@@ -262,12 +263,15 @@ describeWith(
      */
     async function viewsUntilWithdrawn(address: string, deadlineMs = 30_000): Promise<RouterView[]> {
       const bfdd = await FrrVtyClient.open(`${sys.frr.paths.vtyDir}/bfdd.vty`);
-      // bfdd installs its show commands in the enable node only; a vty socket starts in the view node.
-      await bfdd.command('enable');
-      const bgpd = await FrrVtyClient.open(`${sys.frr.paths.vtyDir}/bgpd.vty`);
-      const start = performance.now();
+      const bgpd = await FrrVtyClient.open(`${sys.frr.paths.vtyDir}/bgpd.vty`).catch((err: unknown) => {
+        bfdd.close();
+        throw err;
+      });
       const views: RouterView[] = [];
       try {
+        // bfdd installs its show commands in the enable node only; a vty socket starts in the view node.
+        await bfdd.command('enable');
+        const start = performance.now();
         for (;;) {
           const peer = (await bfdd.json<FrrBfdPeer[]>('show bfd peers json')).find((p) => p.peer === address);
           const neighbor = (
