@@ -14,7 +14,8 @@
 //    every 20 ms through the router: withdrawals of node-1's path seen by bgpd, and failed requests.
 // Time is from the failure to node-1's path leaving bgpd's RIB (polled every ~5 ms over bgpd's vty socket).
 //
-//   e2e-lock --exclusive npm run bench:failover -w bench   (env: BENCH_TRIALS=20)
+//   e2e-lock --exclusive npm run bench:failover -w bench
+//   (env: BENCH_TRIALS=20, BENCH_SCENARIOS=crash,hang,link,restart — a subset runs only those)
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   bfdLabConfig,
@@ -33,6 +34,23 @@ import {
 import { percentile } from './stats.ts';
 
 const TRIALS = Number(process.env.BENCH_TRIALS ?? 20);
+const ALL_SCENARIOS = ['crash', 'hang', 'link', 'restart'] as const;
+type ScenarioName = (typeof ALL_SCENARIOS)[number];
+const SCENARIOS = new Set(
+  (process.env.BENCH_SCENARIOS ?? ALL_SCENARIOS.join(',')).split(',').map((x) => x.trim()),
+);
+for (const x of SCENARIOS)
+  if (!(ALL_SCENARIOS as readonly string[]).includes(x)) {
+    console.error(
+      `bench:failover: unknown scenario ${x} in BENCH_SCENARIOS (known: ${ALL_SCENARIOS.join(', ')})`,
+    );
+    process.exit(2);
+  }
+if (!(Number.isInteger(TRIALS) && TRIALS > 0)) {
+  console.error('bench:failover: BENCH_TRIALS must be a positive integer');
+  process.exit(2);
+}
+const runs = (s: ScenarioName) => SCENARIOS.has(s);
 const NODE = 1;
 
 type PathState = 'present' | 'stale' | 'absent';
@@ -234,11 +252,12 @@ async function main() {
         }
       }
       await b.ready(bfd);
-      for (const [name, scenario] of [
-        ['speaker SIGKILL', crash],
-        ['speaker hang (SIGSTOP)', hang],
-        ['node link down', link],
+      for (const [key, name, scenario] of [
+        ['crash', 'speaker SIGKILL', crash],
+        ['hang', 'speaker hang (SIGSTOP)', hang],
+        ['link', 'node link down', link],
       ] as const) {
+        if (!runs(key)) continue;
         const trials: Trial[] = [];
         for (let i = 0; i < TRIALS; i++) {
           const t = await scenario(b, bfd);
@@ -247,6 +266,7 @@ async function main() {
         }
         lines.push(summary(name, mode, trials));
       }
+      if (!runs('restart')) continue;
       let withdrawals = 0;
       let failed = 0;
       let ok = 0;
