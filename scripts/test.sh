@@ -21,6 +21,16 @@ step() { # name cmd...: a non-test step that counts as one pass or fail
 echo "==> node $(node --version) ($(command -v node))"
 case "$(node --version)" in v24.*) ;; *) echo "Node 24 is required; run through npm (npm test) so the pinned runtime is used" >&2; exit 1 ;; esac
 
+# The test bed (kube-apiserver, etcd, … from Go modules: ~8 minutes cold, mostly downloads and compiling) builds
+# in the background while the packages install and the checks and unit tests run, which need none of it.
+echo "==> test bed binaries (building in the background)"
+testbin_dir_file="$results/testbin-dir"
+# Its own process group (setsid), so an early exit can stop the whole build (go and its compilers) with it;
+# niced, so the unit tests keep their speed (their default 5 s timeout) and the build takes the idle CPU.
+setsid nice -n 10 bash e2e/testbin/ensure.sh >"$testbin_dir_file" &
+testbin_pid=$!
+trap 'kill -- -"$testbin_pid" 2>/dev/null; rm -rf "$results"' EXIT
+
 # Routers for the lab, and iptables/nftables for the real kube-proxy of the node-address lab. The machines run
 # as root; elsewhere the e2e tests skip with a message.
 if [[ "$(id -u)" == 0 ]]; then
@@ -28,16 +38,16 @@ if [[ "$(id -u)" == 0 ]]; then
     iproute2:/usr/sbin/ip curl:/usr/bin/curl iptables:/usr/sbin/iptables nftables:/usr/sbin/nft || exit 1
 fi
 
-echo "==> test bed binaries"
-HERALD_TESTBIN_DIR="$(bash e2e/testbin/ensure.sh)" || { echo "building the test bed failed" >&2; exit 1; }
-export HERALD_TESTBIN_DIR
-
 step "typecheck (tsc -b)" npx tsc -b
 step "lint (biome)" npx biome check .
 
 jest() { node --experimental-vm-modules --no-warnings=ExperimentalWarning node_modules/jest/bin/jest.js "$@"; }
 echo "==> unit tests"
 jest "$@" --json --outputFile="$results/unit.json" --selectProjects unit
+echo "==> test bed binaries (waiting for the background build)"
+wait "$testbin_pid" || { echo "building the test bed failed" >&2; exit 1; }
+HERALD_TESTBIN_DIR="$(cat "$testbin_dir_file")"
+export HERALD_TESTBIN_DIR
 echo "==> e2e tests (real kube-apiserver, etcd, routers in network namespaces)"
 # As root, and in CI, a privileged test that cannot run is a failure: the harness throws instead of skipping.
 if [[ "$(id -u)" == 0 || "${CI:-}" == "true" ]]; then export HERALD_REQUIRE_PRIVILEGED=1; fi
