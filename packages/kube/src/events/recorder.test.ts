@@ -210,11 +210,22 @@ describe('EventRecorder', () => {
     expect(t.written).toEqual(['AnnouncementStopped']);
   });
 
-  it('bounds writes in flight, and trickles one at a time while the program is busy', async () => {
+  it('bounds writes in flight; while the program is busy Events wait, then trickle once overdue', async () => {
     let busy = true;
-    const t = setup({ concurrency: 3, busy: () => busy });
+    const t = setup({ concurrency: 3, busy: () => busy, maxDeferMs: 1000 });
     t.api.hold = true;
     for (let i = 0; i < 6; i++) t.recorder.record(svc(`s${i}`), 'Normal', 'IPAllocated', 'm');
+    await settle();
+    // Busy: nothing is written while the status writes of a burst go out ...
+    expect(t.api.inFlight).toBe(0);
+    t.clock.advance(900);
+    await settle();
+    expect(t.api.inFlight).toBe(0);
+    // ... until the oldest has waited maxDeferMs: then one at a time, however long the busy spell lasts.
+    t.clock.advance(100);
+    await settle();
+    expect(t.api.inFlight).toBe(1);
+    t.clock.advance(5000);
     await settle();
     expect(t.api.inFlight).toBe(1);
     expect(t.recorder.backlog).toBe(6);

@@ -58,8 +58,14 @@ export interface EventRecorderOptions {
   readonly refillMs?: number;
   /** Writes in flight (default 4). */
   readonly concurrency?: number;
-  /** True while more important writes wait: Events then trickle (one at a time) so they never slow a burst. */
+  /**
+   * True while more important writes wait (the controller's status patches): Events then wait too, so they
+   * never slow a burst; one that has waited maxDeferMs is written, one at a time, so a long busy spell cannot
+   * starve them.
+   */
   readonly busy?: () => boolean;
+  /** How long an Event may wait while busy (default 1000 ms). */
+  readonly maxDeferMs?: number;
   readonly onWritten?: (reason: string) => void;
   readonly onDropped?: (reason: string) => void;
   readonly onFailed?: (verb: EventVerb, reason: string) => void;
@@ -121,7 +127,8 @@ export class EventRecorder {
   private readonly o: EventRecorderOptions;
   private readonly recorded = new Map<string, Recorded>();
   private readonly buckets: TokenBuckets;
-  private readonly pending: (() => Promise<void>)[] = [];
+  /** Jobs in arrival order, with when they were queued (for maxDeferMs). */
+  private readonly pending: { readonly atMs: number; readonly run: () => Promise<void> }[] = [];
   private running = 0;
   private readonly clock: Clock;
   private readonly random: () => number;
@@ -237,38 +244,45 @@ export class EventRecorder {
   }
 
   private enqueue(reason: string, job: () => Promise<EventVerb>): void {
-    this.pending.push(async () => {
-      try {
-        await job();
-        this.o.onWritten?.(reason);
-      } catch (e) {
-        const verb = e instanceof EventWriteError ? e.verb : 'create';
-        const cause = e instanceof EventWriteError ? e.cause : e;
-        this.o.onFailed?.(verb, reason);
-        this.o.log.warn({ reason, verb, err: describeApiError(cause) }, 'could not write Event');
-      }
+    this.pending.push({
+      atMs: this.clock.now(),
+      run: async () => {
+        try {
+          await job();
+          this.o.onWritten?.(reason);
+        } catch (e) {
+          const verb = e instanceof EventWriteError ? e.verb : 'create';
+          const cause = e instanceof EventWriteError ? e.cause : e;
+          this.o.onFailed?.(verb, reason);
+          this.o.log.warn({ reason, verb, err: describeApiError(cause) }, 'could not write Event');
+        }
+      },
     });
     this.pump();
   }
 
   private pump(): void {
     const busy = this.o.busy?.() ?? false;
-    const limit = busy ? 1 : (this.o.concurrency ?? 4);
-    if (busy && this.pending.length > 0 && this.running >= limit && this.recheck === undefined) {
-      // Re-check soon: when the burst is over, the backlog drains at full concurrency.
-      this.recheck = this.clock.setTimeout(() => {
-        this.recheck = undefined;
-        this.pump();
-      }, 100);
-    }
+    // Busy: nothing, unless the oldest Event has waited maxDeferMs; then one at a time.
+    const overdue =
+      this.pending.length > 0 && this.clock.now() - this.pending[0]!.atMs >= (this.o.maxDeferMs ?? 1000);
+    const limit = busy ? (overdue ? 1 : 0) : (this.o.concurrency ?? 4);
     while (this.running < limit && this.pending.length > 0) {
       const job = this.pending.shift()!;
       this.running++;
-      void job().finally(() => {
+      void job.run().finally(() => {
         this.running--;
         this.pump();
         if (this.running === 0 && this.pending.length === 0) for (const w of this.idleWaiters.splice(0)) w();
       });
+    }
+    if (busy && this.pending.length > 0 && this.recheck === undefined) {
+      // Re-check soon: when the burst is over the backlog drains at full concurrency; an Event falling
+      // overdue meanwhile goes out.
+      this.recheck = this.clock.setTimeout(() => {
+        this.recheck = undefined;
+        this.pump();
+      }, 100);
     }
   }
 
