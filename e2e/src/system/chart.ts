@@ -142,6 +142,11 @@ export function imageCommand(program: Program): string[] {
   return image(program).entrypoint.map((p) => localPath(program, p));
 }
 
+/** The image's ENV (Dockerfile.<program>), what its process starts with before the container's own env. */
+export function imageEnv(program: Program): Record<string, string> {
+  return image(program).env;
+}
+
 /** The image's node and compiled entry, as they exist in this checkout. */
 function localPath(program: Program, path: string): string {
   if (path.endsWith('/bin/node')) return process.execPath;
@@ -200,7 +205,7 @@ export function podProcess(
   pod: PodIdentity,
   kubeconfigPath: string,
 ): ProcessSpec {
-  const { entrypoint, env: imageEnv } = image(program);
+  const { entrypoint, env: fromImage } = image(program);
   const containerEnv = resolveEnv(workload.container.env ?? [], pod);
   const [command, ...entryArgs] = [...(workload.container.command ?? entrypoint)].map((p) =>
     localPath(program, p),
@@ -211,7 +216,7 @@ export function podProcess(
     // A container starts with the image's ENV and its own, nothing of ours; PATH so `ip netns exec` finds node.
     env: {
       PATH: process.env.PATH ?? '/usr/bin:/bin',
-      ...imageEnv,
+      ...fromImage,
       ...containerEnv,
       KUBECONFIG: kubeconfigPath,
     },
