@@ -123,12 +123,17 @@ export class BfdService extends EventEmitter<BfdServiceEvents> {
       return;
     }
     const worker = new Worker(workerUrl(), {
-      // The worker runs a file: a flag for evaluated input (`node --input-type=module -e …`) would stop it. V8's
-      // heap-size flags (the images run node with --max-semi-space-size) are process-wide and already apply to
-      // the worker's isolate; Worker refuses them in execArgv ("invalid execArgv flags").
-      execArgv: process.execArgv.filter(
-        (a) => !/^--(input-type|max-semi-space-size|max-old-space-size)\b/.test(a),
-      ),
+      // Node's default: the worker inherits the process's flags, V8's included (the images run node with
+      // heap and compiler flags; they are process-wide and apply to the worker's isolate anyway). Only under
+      // evaluated input (`node --input-type=module -e …`) are flags given explicitly, as the worker runs a
+      // file: without --input-type, and without V8 flags, which Worker refuses in an explicit execArgv
+      // ("invalid execArgv flags").
+      execArgv: process.execArgv.some((a) => a.startsWith('--input-type'))
+        ? process.execArgv.filter(
+            (a) =>
+              !/^--(input-type|max-semi-space-size|max-old-space-size|max-opt|optimize-for-size)\b/.test(a),
+          )
+        : undefined,
       workerData: {
         udpModule: workerModule(options.udp),
         controlPlaneTimeoutMs: options.controlPlaneTimeoutMs ?? DEFAULT_CONTROL_PLANE_TIMEOUT_MS,
