@@ -62,6 +62,10 @@ const BURST = Number(process.env.BENCH_BURST ?? 1000);
 const LATENCY = Number(process.env.BENCH_LATENCY ?? 100);
 /** Service counts of the scale set (measure 5), ascending; 2 is what most nodes of a cluster hold. */
 const LEVELS = (process.env.BENCH_LEVELS ?? '2,1000,10000').split(',').map(Number);
+/** The first latency/failover address (benchIp index): the scale set's addresses are the ones below it. */
+const FIRST_PROBE_IP = 100_000;
+if (LEVELS.some((n) => !(n > 0) || n > FIRST_PROBE_IP))
+  throw new Error(`BENCH_LEVELS: each level must be 1 … ${FIRST_PROBE_IP}, got ${LEVELS.join(',')}`);
 const PARTS = new Set((process.env.BENCH_PARTS ?? 'idle,burst,latency,failover,scale').split(','));
 const POOL = '198.18.0.0/15';
 
@@ -84,7 +88,7 @@ class Bench {
   readonly monitor: RouteMonitor;
   readonly kube: KubeClient;
   readonly node: string;
-  #ipSeq = 200_000; // latency and failover IPs: far above the scale set's
+  #ipSeq = FIRST_PROBE_IP; // latency and failover IPs: above the scale set's, inside the pool
 
   constructor(t: HeraldSystem, mlb: MetallbLab, vty: FrrVtyClient) {
     this.t = t;
