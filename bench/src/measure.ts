@@ -55,10 +55,10 @@ export function percentile(xs: readonly number[], p: number): number {
 
 export const f1 = (x: number) => x.toFixed(1);
 
-/** The i-th address of the benchmarking range 198.18.0.0/15 (from 198.18.0.1). */
 /** Addresses benchIp can give: 198.18.0.1 … 198.19.255.254, the benches' pool (198.18.0.0/15). */
-export const BENCH_IPS = 2 ** 17 - 2;
+const BENCH_IPS = 2 ** 17 - 2;
 
+/** The i-th address of the benchmarking range 198.18.0.0/15 (from 198.18.0.1). */
 export function benchIp(i: number): string {
   // Outside the pool a speaker rightly announces nothing, and a bench waiting for the route would hang.
   if (!Number.isInteger(i) || i < 0 || i >= BENCH_IPS)

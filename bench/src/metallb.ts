@@ -346,7 +346,12 @@ async function main(): Promise<void> {
   values.config.peers = [{ name: 'router', peerAddress: ROUTER_IPV4, peerASN: ROUTER_ASN, myASN: NODE_ASN }];
   values.controller = { ...(values.controller as object), replicas: 1 };
   const t = await startSystem({ nodes: 2, values, speakers: false, controllers: 0, dataPlane: false });
-  const onSignal = () => void t.stop().finally(() => process.exit(130));
+  // Interrupted: the test bed and the image trees go too (the finally below does not run after exit).
+  const onSignal = () =>
+    void t.stop().finally(() => {
+      rmSync(trees, { recursive: true, force: true });
+      process.exit(130);
+    });
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
   let b: Bench | undefined;
