@@ -142,6 +142,11 @@ export interface ControllerReplica {
 export interface ReaderAccess {
   readonly token: string;
   readonly tokenFile: string;
+  /**
+   * A curl header file (`-H @file`) carrying the token. Written once, with the token file: concurrent reads
+   * (three speakers' /metrics at once) must never see it truncated, as a per-request rewrite made them do.
+   */
+  readonly headersFile: string;
   /** The chart's metrics CA (PEM) and a file holding it. */
   readonly ca: string;
   readonly caFile: string;
@@ -698,12 +703,15 @@ export class HeraldSystem {
       const ca = cm.data?.['ca.crt'] ?? '';
       const tokenFile = join(this.dir, 'reader.token');
       const caFile = join(this.dir, 'metrics-ca.crt');
+      const headersFile = join(this.dir, 'reader.headers');
       writeFileSync(tokenFile, creds.token, { mode: 0o600 });
+      writeFileSync(headersFile, `Authorization: Bearer ${creds.token}\n`, { mode: 0o600 });
       writeFileSync(caFile, ca);
       const speakerServerName = cm.data?.speakerServerName ?? '';
       return {
         token: creds.token,
         tokenFile,
+        headersFile,
         ca,
         caFile,
         speakerServerName,
@@ -965,8 +973,6 @@ export class HeraldSystem {
     else if (!this.#metricsSecure()) args = [`http://127.0.0.1:${SPEAKER_METRICS_PORT}${path}`];
     else {
       const reader = await this.readerAccess();
-      const headers = join(this.dir, 'reader.headers');
-      writeFileSync(headers, `Authorization: Bearer ${reader.token}\n`, { mode: 0o600 });
       const name = reader.speakerServerName;
       args = [
         '--cacert',
@@ -974,7 +980,7 @@ export class HeraldSystem {
         '--resolve',
         `${name}:${SPEAKER_METRICS_PORT}:127.0.0.1`,
         '-H',
-        `@${headers}`,
+        `@${reader.headersFile}`,
         `https://${name}:${SPEAKER_METRICS_PORT}${path}`,
       ];
     }
