@@ -210,6 +210,7 @@ export interface SpeakerStatus {
     prefixesReceived?: { ipv4: number; ipv6: number };
     prefixesBlocked?: { ipv4: number; ipv6: number };
     prefixLimitReached?: number;
+    asPathLoops?: number;
     lastError: string | null;
   }>;
   announced: Record<string, Array<{ prefix: string; services: string[] }>>;

@@ -61,6 +61,7 @@ export interface ResolvedPeerConfig {
   readonly transport: TransportPolicy;
   readonly families: readonly Afi[];
   readonly gracefulRestart: { readonly restartTime: number; readonly restarting: boolean } | undefined;
+  readonly deferEndOfRib: boolean;
   readonly extendedMessages: boolean;
   readonly updateBatchMs: number;
   /** Lowest hold time accepted from the peer's OPEN (0 accepts a peer that disables keepalives). */
@@ -245,6 +246,7 @@ export function resolvePeerConfig(cfg: PeerConfig): ResolveResult {
       }),
       families,
       gracefulRestart,
+      deferEndOfRib: cfg.deferEndOfRib ?? false,
       extendedMessages: cfg.extendedMessages ?? true,
       updateBatchMs,
       minHoldTime,

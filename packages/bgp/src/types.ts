@@ -173,6 +173,14 @@ export interface PeerConfig {
   /** Families to negotiate; default ['ipv4'] for an IPv4 peer address, ['ipv6'] for IPv6. */
   readonly families?: readonly Afi[];
   readonly gracefulRestart?: GracefulRestartConfig;
+  /**
+   * The routes are still being loaded when the session starts: End-of-RIB is held until
+   * `BgpSession.initialTableLoaded()` (RFC 4724 §4.1: a restarting speaker sends End-of-RIB once its initial
+   * updates are done). Lets a session come up while its table is computed, without the router taking an empty
+   * table for the full one and flushing the stale routes it kept. Default false: End-of-RIB follows whatever
+   * is in the Adj-RIB-Out when the session is Established.
+   */
+  readonly deferEndOfRib?: boolean;
   /** Advertise RFC 8654 extended messages (65535-byte UPDATEs). Default true. */
   readonly extendedMessages?: boolean;
   /** Delay before pending Adj-RIB-Out changes are flushed, to coalesce bursts. Default 0 (next macrotask). */

@@ -233,6 +233,9 @@ export async function startSpeaker(o: SpeakerOptions): Promise<RunningSpeaker> {
   const reflectors: AnyReflector[] = [];
   const onStatus = () => {
     for (const r of reflectors) metrics.kubeConnected.set({ resource: r.resource }, r.connected ? 1 : 0);
+    // Sessions need only the config and the Node: open them while the Service and EndpointSlice lists are
+    // still loading, so the routes go out on sessions already Established (End-of-RIB waits for them).
+    if (reflectors.length === 4 && nodes.synced && configMaps.synced) runtime.startPeering();
     // Start reconciling only when every cache holds a full list: deciding on a partial view would withdraw
     // routes for Services we simply have not seen yet.
     if (!started && reflectors.length === 4 && reflectors.every((r) => r.synced)) {

@@ -16,6 +16,42 @@ describe('SpeakerRuntime', () => {
     expect(t.opened[0]!.log).toEqual(['+198.51.100.1/32', '-198.51.100.1/32']);
   });
 
+  it('startPeering opens the sessions and announces nothing; start hands over the table, then End-of-RIB', () => {
+    const t = setup();
+    t.setConfig(t.valid({ a: 1, b: 2 }));
+    t.addService('s1', '198.51.100.1');
+    t.rt.startPeering();
+    expect(t.opened.map((s) => [s.peer, s.log, s.tableLoadedAfter])).toEqual([
+      ['a', [], undefined],
+      ['b', [], undefined],
+    ]);
+    expect(t.rt.ready).toBe(false);
+    // Services keep arriving while the lists load: still nothing decided, nothing sent.
+    t.addService('s2', '198.51.100.2');
+    t.rt.reconcile();
+    expect(t.opened[0]!.log).toEqual([]);
+    t.rt.start();
+    expect(t.rt.ready).toBe(true);
+    expect(t.opened).toHaveLength(2); // the sessions opened while peering are kept, not reopened
+    for (const s of t.opened) {
+      expect(s.log).toEqual(['+198.51.100.1/32', '+198.51.100.2/32']);
+      expect(s.tableLoadedAfter).toBe(2);
+    }
+  });
+
+  it('a session opened after start has its End-of-RIB after its whole table', () => {
+    const t = setup();
+    t.setConfig(t.valid({ a: 1 }));
+    t.addService('s1', '198.51.100.1');
+    t.rt.start();
+    t.setConfig(t.valid({ a: 1, b: 2 }));
+    t.rt.reconcile();
+    expect(t.opened.map((s) => [s.peer, s.log, s.tableLoadedAfter])).toEqual([
+      ['a', ['+198.51.100.1/32'], 1],
+      ['b', ['+198.51.100.1/32'], 1],
+    ]);
+  });
+
   it('a full resync (relist, node update) sends nothing when nothing changed', () => {
     const t = setup();
     t.setConfig(t.valid({ a: 1 }));

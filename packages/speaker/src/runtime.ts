@@ -104,7 +104,14 @@ export class SpeakerRuntime<P> {
   #config?: SpeakerConfigLoad<P> & { kind: 'valid' };
   #configStatus: ConfigStatus = { loaded: false, stale: false, errors: [], loadedAt: null, digest: null };
   #scheduled = false;
-  #started = false;
+  /**
+   * `idle` until the config and Node are cached; `peering` (sessions open and come up, nothing is decided)
+   * until every cache is; then `announcing`. Sessions come up while the Service and EndpointSlice lists
+   * load (seconds at 10,000 Services), instead of after them.
+   */
+  #phase: 'idle' | 'peering' | 'announcing' = 'idle';
+  /** The first announcing reconcile decides every Service as a baseline (no Events for what already was). */
+  #baselineDone = false;
   #stopped = false;
   #nodeAddresses: NodeAddresses = {};
   readonly #clock: Clock;
@@ -165,14 +172,26 @@ export class SpeakerRuntime<P> {
     this.#schedule();
   }
 
-  /** Begins reconciling; call once every cache has synced so the first decision sees the whole cluster. */
+  /**
+   * Loads the config and opens the sessions it selects for this node, announcing nothing yet: call once the
+   * ConfigMap and Node caches have synced. End-of-RIB is held on every session until `start()` has handed
+   * over the whole table.
+   */
+  startPeering(): void {
+    if (this.#phase !== 'idle') return;
+    this.#phase = 'peering';
+    this.reconcile();
+  }
+
+  /** Begins announcing; call once every cache has synced so the first decision sees the whole cluster. */
   start(): void {
-    this.#started = true;
+    if (this.#phase === 'announcing') return;
+    this.#phase = 'announcing';
     this.reconcile();
   }
 
   #schedule(): void {
-    if (!this.#started || this.#scheduled || this.#stopped) return;
+    if (this.#phase === 'idle' || this.#scheduled || this.#stopped) return;
     this.#scheduled = true;
     // setImmediate coalesces a burst of watch events (one chunk off the socket) into one reconcile.
     setImmediate(() => {
@@ -184,9 +203,8 @@ export class SpeakerRuntime<P> {
   // ---- reconcile ----
 
   reconcile(): void {
-    if (this.#stopped) return;
+    if (this.#stopped || this.#phase === 'idle') return;
     const started = performance.now();
-    const firstRun = this.#ctx === undefined;
     let full = false;
     if (this.#configDirty || this.#passwordsDirty) {
       // Passwords alone: the same ConfigMap again, so no new config load is counted or logged.
@@ -219,6 +237,17 @@ export class SpeakerRuntime<P> {
         match: this.#o.match,
       });
       for (const p of this.#applySessionPlan()) fresh.add(p);
+    }
+    // Peering: the Service caches are not complete, so no decision yet (it would withdraw what we have not
+    // seen). The changes they report are decided in full by the first announcing reconcile.
+    if (this.#phase === 'peering') {
+      this.#dirtyServices.clear();
+      return;
+    }
+    const firstRun = !this.#baselineDone;
+    this.#baselineDone = true;
+    if (full || firstRun) {
+      full = true;
       for (const svc of this.#o.stores.services()) this.#dirtyServices.add(serviceKey(svc));
       for (const key of [...this.#rib.services()]) this.#dirtyServices.add(key);
     }
@@ -386,6 +415,9 @@ export class SpeakerRuntime<P> {
           'routes changed',
         );
       }
+      // Only announcing reconciles get here, and each hands a session everything it should carry (a session
+      // opened by this one gets its full table above): End-of-RIB may follow. Idempotent on the port.
+      entry.port.initialTableLoaded();
     }
   }
 
@@ -427,7 +459,7 @@ export class SpeakerRuntime<P> {
   }
 
   get ready(): boolean {
-    return this.#started && this.#config !== undefined;
+    return this.#phase === 'announcing' && this.#config !== undefined;
   }
 
   sessionSnapshots(): SessionSnapshot[] {

@@ -26,6 +26,8 @@ export interface SessionCounters {
   readonly prefixesBlocked: Readonly<Record<Afi, number>>;
   /** Times a prefix limit was reached (every session). */
   readonly prefixLimitReached: number;
+  /** UPDATEs whose routes were dropped as AS_PATH loops (our own AS in the path; every session). */
+  readonly asPathLoops: number;
   readonly lastError?: LastError;
   /** Epoch ms when the current Established period began. */
   readonly establishedSince?: number;

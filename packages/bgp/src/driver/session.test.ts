@@ -175,6 +175,49 @@ describe('BgpSpeaker over loopback TCP', () => {
     expect(routerSession.counters().prefixesReceived).toEqual({ ipv4: 0, ipv6: 0 });
   });
 
+  test('deferEndOfRib: the session comes up before its table; End-of-RIB follows initialTableLoaded()', async () => {
+    const router = new BgpSpeaker({ listen: { address: '127.0.0.1', port: 0 } });
+    speakers.push(router);
+    const addr = await router.listen();
+    const routerSession = router.addPeer({
+      localAsn: 65001,
+      peerAsn: 'external',
+      peerAddress: '127.0.0.1',
+      passive: true,
+      routerId: '203.0.113.1',
+    });
+    routerSession.start();
+    const herald = new BgpSpeaker();
+    speakers.push(herald);
+    const session = herald.addPeer({
+      localAsn: 65002,
+      peerAsn: 65001,
+      peerAddress: '127.0.0.1',
+      peerPort: addr!.port,
+      routerId: '203.0.113.2',
+      gracefulRestart: { restartTime: 60, restarting: true },
+      deferEndOfRib: true,
+    });
+    const events: string[] = [];
+    routerSession.on('routesReceived', (e) => events.push(`routes ${e.announced.length}`));
+    routerSession.on('endOfRib', (e) => events.push(`End-of-RIB ${e.afi}`));
+    const established = new Promise((r) => routerSession.once('established', r));
+    session.start();
+    await established;
+    session.announce('198.51.100.7/32', { nextHop: '203.0.113.2' });
+    const until = async (cond: () => boolean) => {
+      for (let i = 0; i < 200 && !cond(); i++) await new Promise((r) => setTimeout(r, 10));
+      expect(cond()).toBe(true);
+    };
+    await until(() => events.length === 1);
+    // Several turns of the event loop later, still no End-of-RIB: the table is not complete yet.
+    await new Promise((r) => setTimeout(r, 50));
+    session.announce('198.51.100.8/32', { nextHop: '203.0.113.2' });
+    session.initialTableLoaded();
+    await until(() => events.length === 3);
+    expect(events).toEqual(['routes 1', 'routes 1', 'End-of-RIB ipv4']);
+  });
+
   test('connections from unknown peers are closed', async () => {
     const router = new BgpSpeaker({ listen: { address: '127.0.0.1', port: 0 } });
     speakers.push(router);

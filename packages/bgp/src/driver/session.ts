@@ -227,6 +227,15 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
     this.#schedulePump();
   }
 
+  /**
+   * With `deferEndOfRib`: every route of the initial table has been announced, so End-of-RIB may follow them
+   * (at once when the session is Established, else after the table when it comes up). Idempotent.
+   */
+  initialTableLoaded(): void {
+    this.#machine.initialTableLoaded();
+    this.#schedulePump();
+  }
+
   /** Withdraw a prefix; returns false if it was not announced. */
   withdraw(prefix: Prefix | string): boolean {
     const p = typeof prefix === 'string' ? parsePrefix(prefix) : prefix;
@@ -265,6 +274,7 @@ export class BgpSession extends EventEmitter<BgpSessionEvents> {
       prefixesReceived: { ipv4: m.receivedCount('ipv4'), ipv6: m.receivedCount('ipv6') },
       prefixesBlocked: { ipv4: m.blockedCount('ipv4'), ipv6: m.blockedCount('ipv6') },
       prefixLimitReached: stats.prefixLimitReached,
+      asPathLoops: stats.asPathLoops,
       ...(this.#lastError ? { lastError: this.#lastError } : {}),
       ...(since !== undefined ? { establishedSince: since } : {}),
       uptimeMs: since !== undefined ? this.#clock.now() - since : 0,

@@ -407,7 +407,11 @@ describe('OPEN wait on incoming connections', () => {
 });
 
 /** One UPDATE announcing PREFIXES (IPv4, NEXT_HOP 203.0.113.1) and withdrawing WITHDRAWN. */
-function update(prefixes: readonly string[], withdrawn: readonly string[] = []): Buffer {
+function update(
+  prefixes: readonly string[],
+  withdrawn: readonly string[] = [],
+  asPath: readonly number[] = [65001],
+): Buffer {
   if (prefixes.length === 0) {
     const nlri = withdrawn.map((p) => encodeNlriPrefix(parsePrefix(p)));
     return buildIpv4Withdraw(
@@ -418,7 +422,7 @@ function update(prefixes: readonly string[], withdrawn: readonly string[] = []):
   const { below, above } = encodePathAttributes(
     {
       origin: 0,
-      asPath: [65001],
+      asPath: [...asPath],
       nextHop: Buffer.from([203, 0, 113, 1]),
       communities: [],
       extendedCommunities: [],
@@ -523,6 +527,23 @@ describe('Adj-RIB-In: counts only, and the RFC 4486 prefix limit', () => {
     s.m.handle({ type: 'bytesReceived', data: update(hosts(0, 100), hosts(0, 10)) });
     expect(s.machine.receivedCount('ipv4')).toBe(100);
     expect(s.machine.blockedCount('ipv4')).toBe(60);
+  });
+
+  test('routes with our own AS in the AS_PATH (a router echoing ours) are dropped and not counted', () => {
+    const s = setup({ maxPrefixes: { limit: 100, action: 'block' } });
+    establish(s);
+    // A loop-free version first, then the same prefix comes back through our AS (65002): it replaces it.
+    s.m.handle({ type: 'bytesReceived', data: update(hosts(0, 1)) });
+    expect(s.machine.receivedCount('ipv4')).toBe(1);
+    const a = s.m.handle({ type: 'bytesReceived', data: update(hosts(0, 500), [], [65001, 65002]) });
+    expect(a.some((x) => x.type === 'prefixLimitReached')).toBe(false);
+    expect(s.machine.receivedCount('ipv4')).toBe(0);
+    expect(s.machine.blockedCount('ipv4')).toBe(0);
+    expect(s.machine.stats.asPathLoops).toBe(1);
+    expect(s.m.state).toBe('Established');
+    // Loop-free routes still count, as before.
+    s.m.handle({ type: 'bytesReceived', data: update(hosts(0, 150)) });
+    expect(s.machine.receivedCount('ipv4')).toBe(100);
   });
 
   test('limits apply per family, counted separately', () => {

@@ -79,6 +79,8 @@ export interface PeerStats {
   flaps: number;
   /** Times a prefix limit was reached (a `restart` limit ended the session; a `block` one started refusing). */
   prefixLimitReached: number;
+  /** UPDATEs whose routes were dropped because their AS_PATH holds our own AS (a loop, RFC 4271 §9.1.2). */
+  asPathLoops: number;
 }
 
 function emptyStats(): PeerStats {
@@ -93,6 +95,7 @@ function emptyStats(): PeerStats {
     establishedTransitions: 0,
     flaps: 0,
     prefixLimitReached: 0,
+    asPathLoops: 0,
   };
 }
 
@@ -156,6 +159,7 @@ export class PeerMachine {
     this.#backoff = new Backoff(options.config.backoff, options.random ?? Math.random);
     this.#restarting = options.config.gracefulRestart?.restarting ?? false;
     this.#ribIn = new AdjRibIn(options.config.maxPrefixes);
+    if (options.config.deferEndOfRib) this.#ribOut.deferEndOfRib();
   }
 
   get state(): SessionState {
@@ -212,6 +216,11 @@ export class PeerMachine {
   /** Prefixes on the wire to the current session. */
   advertisedCount(afi: Afi): number {
     return this.#ribOut.advertisedCount(afi);
+  }
+
+  /** With deferEndOfRib: the initial table is loaded, End-of-RIB may be sent after it. */
+  initialTableLoaded(): void {
+    this.#ribOut.initialTableLoaded();
   }
 
   /** Next bulk UPDATE for the Established connection, generated lazily; undefined when nothing is pending. */
@@ -685,6 +694,16 @@ export class PeerMachine {
       withdrawn = [...withdrawn, ...announced];
       announced = [];
     }
+    if (announced.length > 0 && hasAsLoop(update.attributes.asPath, this.#config.localAsn)) {
+      // RFC 4271 §9.1.2: a route whose AS_PATH holds our own AS looped back to us and is unusable; FRR and
+      // BIRD drop it at import and do not count it against a prefix limit. Routers do echo a speaker's own
+      // routes back (FRR advertises them to the peer it learned them from, with our AS in the path), so
+      // counting them made 1,000 Services trip the default limit of 1,000. Dropped like a withdrawal: an
+      // earlier loop-free version of the prefix is gone too, as the new one replaced it.
+      this.stats.asPathLoops++;
+      withdrawn = [...withdrawn, ...announced];
+      announced = [];
+    }
     for (const afi of families) {
       const wd = withdrawn.filter((r) => r.afi === afi);
       const ann = announced.filter((r) => r.afi === afi);
@@ -846,6 +865,11 @@ function routesReceived(
 }
 
 /** IPv4 NLRI use NEXT_HOP; MP_REACH prefixes use the MP_REACH next hop(s). */
+function hasAsLoop(path: ReceivedAttributes['asPath'], localAsn: number): boolean {
+  for (const segment of path) if (segment.asns.includes(localAsn)) return true;
+  return false;
+}
+
 function attributesFor(afi: Afi, update: UpdateMessage): ReceivedAttributes {
   const mp = update.mpReach;
   if (mp && mp.afi === afi) {

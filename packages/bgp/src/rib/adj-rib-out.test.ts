@@ -134,6 +134,29 @@ describe('AdjRibOut coalescing and lifecycle', () => {
     const refreshed = drain(rib).updates;
     expect(refreshed.map((u) => u.announced.map((p) => p.address))).toEqual([['2001:db8:100::1']]);
   });
+  test('deferEndOfRib: routes flow while the table loads, End-of-RIB only after initialTableLoaded()', () => {
+    const rib = new AdjRibOut();
+    rib.deferEndOfRib();
+    rib.sessionUp(session); // up before any route: an empty table must not look like the full one
+    expect(rib.hasPending()).toBe(false);
+    expect(drain(rib).updates).toEqual([]);
+    for (const p of slash32s(3)) rib.announce(p, attrs);
+    const first = drain(rib).updates;
+    expect(first.map((u) => [u.announced.length, u.endOfRib])).toEqual([[3, undefined]]);
+    for (const p of slash32s(5).slice(3)) rib.announce(p, attrs);
+    rib.initialTableLoaded();
+    expect(rib.hasPending()).toBe(true);
+    const rest = drain(rib).updates;
+    expect(rest.map((u) => [u.announced.length, u.endOfRib])).toEqual([
+      [2, undefined],
+      [0, 'ipv4'],
+      [0, 'ipv6'],
+    ]);
+    // A later session (reconnect) sends its End-of-RIB after the table as usual.
+    rib.sessionDown();
+    rib.sessionUp(session);
+    expect(drain(rib).updates.map((u) => u.endOfRib)).toEqual([undefined, 'ipv4', 'ipv6']);
+  });
   test('families not negotiated are kept but not sent', () => {
     const rib = new AdjRibOut();
     rib.announce(parsePrefix('2001:db8:100::1/128'), { nextHop: '2001:db8:1::10' });

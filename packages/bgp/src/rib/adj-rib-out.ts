@@ -79,6 +79,18 @@ export class AdjRibOut {
   readonly #encoded = new Map<string, EncodedGroup>();
   #session: EncodeSession | undefined;
   #endOfRibPending: Afi[] = [];
+  /** False while the owner still loads its initial table: End-of-RIB waits (deferEndOfRib). */
+  #tableLoaded = true;
+
+  /** End-of-RIB waits for `initialTableLoaded()`, in this and later sessions until then. */
+  deferEndOfRib(): void {
+    this.#tableLoaded = false;
+  }
+
+  /** The owner's initial table is in: End-of-RIB may follow it (now, when a session is up). */
+  initialTableLoaded(): void {
+    this.#tableLoaded = true;
+  }
 
   /** Add or replace a route. The caller has validated it (`validateRoute`). */
   announce(prefix: Prefix, attributes: RouteAttributes): void {
@@ -154,7 +166,7 @@ export class AdjRibOut {
       this.#pendingWithdraw.ipv4.size > 0 ||
       this.#pendingWithdraw.ipv6.size > 0 ||
       this.#pendingAnnounce.size > 0 ||
-      this.#endOfRibPending.length > 0
+      (this.#endOfRibPending.length > 0 && this.#tableLoaded)
     );
   }
 
@@ -172,6 +184,7 @@ export class AdjRibOut {
       }
       return this.#nextAnnounce(group, entries, s);
     }
+    if (!this.#tableLoaded) return undefined;
     const afi = this.#endOfRibPending.shift();
     if (afi) return { message: buildEndOfRib(afi), afi, announced: 0, withdrawn: 0, endOfRib: true };
     return undefined;

@@ -210,12 +210,45 @@ describe('BgpSessionDriver: routes', () => {
     ]);
   });
 
+  test('End-of-RIB waits for initialTableLoaded(): the session comes up while the table is still loading', async () => {
+    const router = new Router({ gracefulRestart: true });
+    const { open } = setup(router);
+    const port = open('    gracefulRestart: {enabled: true, restartTime: 60s}\n');
+    await established(router, port);
+    port.announce([route('198.51.100.7/32')]);
+    await until(() => router.received.length === 1, 'the first route');
+    for (let i = 0; i < 20; i++) await new Promise((r) => setImmediate(r));
+    expect(router.received.filter((r) => r.startsWith('End-of-RIB'))).toEqual([]);
+    port.announce([route('198.51.100.8/32'), route('2001:db8:100::8/128')]);
+    port.initialTableLoaded();
+    await until(() => router.received.length === 5, 'the rest of the table, then End-of-RIB');
+    expect(router.received).toEqual([
+      'routes 1',
+      'routes 1',
+      'routes 1',
+      'End-of-RIB ipv4',
+      'End-of-RIB ipv6',
+    ]);
+  });
+
+  test('a table loaded before the session exists is followed by End-of-RIB when it comes up', async () => {
+    const router = new Router();
+    const { open } = setup(router);
+    const port = open();
+    port.announce([route('198.51.100.7/32'), route('198.51.100.8/32')]);
+    port.initialTableLoaded();
+    await established(router, port);
+    await until(() => router.received.length === 3, 'routes and End-of-RIB');
+    expect(router.received).toEqual(['routes 2', 'End-of-RIB ipv4', 'End-of-RIB ipv6']);
+  });
+
   test('announce after Established, withdraw, and a withdraw-before-ready that never reaches the wire', async () => {
     const router = new Router();
     const { open } = setup(router);
     const port = open();
     port.announce([route('198.51.100.8/32')]);
     port.withdraw(['198.51.100.8/32']);
+    port.initialTableLoaded();
     await established(router, port);
     port.announce([route('198.51.100.9/32'), route('198.51.100.10/32')]);
     await until(() => router.routes('ipv4').length === 2, 'two routes at the router');

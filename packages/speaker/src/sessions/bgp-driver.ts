@@ -304,6 +304,8 @@ class BgpPeerPort implements PeerSessionPort {
   readonly #bgpAttributes = new WeakMap<DesiredRoute['attributes'], Partial<Record<Afi, RouteAttributes>>>();
   #localAddress?: string;
   #ready = false;
+  /** The runtime handed over its whole table (initialTableLoaded): End-of-RIB may go. */
+  #tableLoaded = false;
   #stopped = false;
   #lastError: string | null = null;
   readonly #bfdStatus: (peer: string) => BfdPeerStatus | undefined;
@@ -359,6 +361,8 @@ class BgpPeerPort implements PeerSessionPort {
       gracefulRestart: settings.gracefulRestart.enabled
         ? { restartTime: settings.gracefulRestart.restartTimeSeconds, restarting: true }
         : undefined,
+      // The session is opened before the runtime's caches have filled (runtime.ts, startPeering).
+      deferEndOfRib: true,
     };
     this.#config = config;
     this.#initialized = this.#init(config, own, other, closing);
@@ -413,8 +417,9 @@ class BgpPeerPort implements PeerSessionPort {
       o.onPrefixLimit?.(peer, afi, action);
     });
     this.#ready = true;
-    // Load the whole table before starting, so End-of-RIB (graceful restart) follows the full table.
+    // Load what the runtime has handed over before starting; End-of-RIB waits for the rest of the table.
     this.#flushPending();
+    if (this.#tableLoaded) s.initialTableLoaded();
     s.start();
   }
 
@@ -501,6 +506,12 @@ class BgpPeerPort implements PeerSessionPort {
       if (!this.#ready || !s) this.#pending.set(p, null);
       else s.withdraw(p);
     }
+  }
+
+  initialTableLoaded(): void {
+    if (this.#tableLoaded) return;
+    this.#tableLoaded = true;
+    if (this.#ready) this.#session?.initialTableLoaded();
   }
 
   /** BFD saw the path to the router go down: close BGP at once, reconnect with the damped backoff. */
@@ -601,6 +612,7 @@ class BgpPeerPort implements PeerSessionPort {
           }
         : {}),
       prefixLimitReached: counters?.prefixLimitReached ?? 0,
+      asPathLoops: counters?.asPathLoops ?? 0,
       ...(password.state === 'blocked' ? { blocked: password.problem } : {}),
       connectFailures: counters?.connectFailures ?? { timeout: 0, refused: 0, unreachable: 0, other: 0 },
       ...withTransport(this.#transport()),

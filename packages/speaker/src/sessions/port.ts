@@ -61,6 +61,11 @@ export interface SessionSnapshot {
   readonly prefixesBlocked?: { readonly ipv4: number; readonly ipv6: number };
   /** Times the prefix limit was reached since the session was opened. */
   readonly prefixLimitReached?: number;
+  /**
+   * UPDATEs from the router whose routes were dropped as loops (this node's AS in the AS_PATH: the router
+   * echoing our own routes back), since the session was opened. Never counted as received.
+   */
+  readonly asPathLoops?: number;
   /** BFD with this peer (peers[].bfd); absent when BFD is off. */
   readonly bfd?: BfdPeerStatus;
   /** Set while the session cannot be opened: its password cannot be used (lastError says why). */
@@ -75,6 +80,12 @@ export interface PeerSessionPort {
   /** Adds or replaces routes in the session's Adj-RIB-Out (sent now or when Established). */
   announce(routes: readonly DesiredRoute[]): void;
   withdraw(prefixes: readonly string[]): void;
+  /**
+   * Every route the runtime wants on this session has been handed over once: End-of-RIB may follow them.
+   * Sessions open (and may reach Established) while the speaker's caches still fill, so until this call
+   * End-of-RIB is held and a router keeping our routes as stale (graceful restart) does not flush them.
+   */
+  initialTableLoaded(): void;
   /**
    * `remove` (peer left the config or stopped selecting this node) and `reconfigure` (session settings
    * changed) always send Cease; otherwise the SIGTERM mode decides.

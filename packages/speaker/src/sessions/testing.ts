@@ -70,6 +70,8 @@ export const DIALLED: TransportInfo = {
 export class Router {
   readonly machine: PeerMachine;
   readonly notifications: NotificationInfo[] = [];
+  /** What arrived, in order: `routes N` per UPDATE with N prefixes, `End-of-RIB afi`. */
+  readonly received: string[] = [];
   readonly #sides = new Map<number, HeraldSide>();
   readonly #table = new ReceivedRouteTable();
   dialsMade = 0;
@@ -139,7 +141,10 @@ export class Router {
       else if (a.type === 'notificationReceived') this.notifications.push(a.notification);
       else if (a.type === 'connect') this.lastDial = a.connection;
       // What a router holds from us: the machine only counts, the router's table is kept here.
-      else if (a.type === 'routesReceived') this.#table.apply(a);
+      else if (a.type === 'routesReceived') {
+        this.#table.apply(a);
+        this.received.push(`routes ${a.announced.length}`);
+      } else if (a.type === 'endOfRibReceived') this.received.push(`End-of-RIB ${a.afi}`);
       else if (a.type === 'closed' && a.wasEstablished) this.#table.clear();
     }
   }

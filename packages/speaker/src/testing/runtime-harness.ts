@@ -36,6 +36,11 @@ export class FakeSession implements PeerSessionPort {
   withdraw(prefixes: readonly string[]) {
     this.log.push(...prefixes.map((p) => `-${p}`));
   }
+  /** How many log entries preceded initialTableLoaded() (End-of-RIB may follow them); undefined before. */
+  tableLoadedAfter?: number;
+  initialTableLoaded() {
+    this.tableLoadedAfter ??= this.log.length;
+  }
   async stop(mode: StopMode) {
     this.stopped = mode;
   }
