@@ -72,6 +72,7 @@ export {
   servingOptions,
   startServing,
 } from './http/serving.ts';
+export { nodeChanged, slimNode } from './nodes.ts';
 export { type NamedReflectorOptions, namedReflector, secretReflector } from './reflector/named.ts';
 export {
   type Change,

@@ -1,7 +1,7 @@
 import type { Watcher } from '@herald/kube';
 import { createLogger } from '@herald/kube/process';
-import type { V1EndpointSlice, V1Node } from '@kubernetes/client-node';
-import { NodeAddressCaches, nodeChanged, slimNode } from './caches.ts';
+import type { V1EndpointSlice } from '@kubernetes/client-node';
+import { NodeAddressCaches } from './caches.ts';
 import { node, slice } from './testing.ts';
 
 type Send = (phase: string, obj: unknown) => void;
@@ -18,34 +18,6 @@ class FakeWatcher implements Watcher {
 const settle = async () => {
   for (let i = 0; i < 5; i++) await new Promise((r) => setImmediate(r));
 };
-
-test('slimNode keeps what eligibility reads; a heartbeat is not a change', () => {
-  const full: V1Node = {
-    ...node({ name: 'n', v4: '203.0.113.11' }),
-    status: {
-      ...node({ name: 'n', v4: '203.0.113.11' }).status,
-      conditions: [
-        { type: 'MemoryPressure', status: 'False', lastHeartbeatTime: new Date(1) },
-        { type: 'Ready', status: 'True', lastHeartbeatTime: new Date(1), reason: 'KubeletReady' },
-      ],
-      images: [{ names: ['x'], sizeBytes: 1 }],
-    },
-  };
-  const slim = slimNode(full);
-  expect(slim.status?.conditions).toEqual([{ type: 'Ready', status: 'True' }]);
-  expect(slim.status?.images).toBeUndefined();
-  const beat = slimNode({
-    ...full,
-    metadata: { ...full.metadata, resourceVersion: '2' },
-    status: {
-      ...full.status,
-      conditions: [{ type: 'Ready', status: 'True', lastHeartbeatTime: new Date(2) }],
-    },
-  });
-  expect(nodeChanged(slim, beat)).toBe(false);
-  expect(nodeChanged(slim, slimNode({ ...full, spec: { unschedulable: true } }))).toBe(true);
-  expect(nodeChanged(undefined, slim)).toBe(true);
-});
 
 test('slices are watched only on demand, indexed by Service, and report changes and the first sync', async () => {
   const watcher = new FakeWatcher();

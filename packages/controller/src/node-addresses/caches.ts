@@ -8,45 +8,16 @@ import { type BackoffParams, formatIp, parseIp } from '@herald/inet';
 import {
   type Change,
   type KubeClient,
+  nodeChanged,
   Reflector,
   type ReflectorVerb,
   serviceNameLabel,
   slimEndpointSlice,
+  slimNode,
   type Watcher,
 } from '@herald/kube';
 import type { Logger } from '@herald/kube/process';
 import type { V1EndpointSlice, V1Node } from '@kubernetes/client-node';
-
-/**
- * What eligibility and addresses read: name, labels, deletion, cordon, the Ready condition's status and the
- * addresses. Heartbeats (lastHeartbeatTime, other conditions, images, capacity) are dropped, so a Node update
- * that changes none of this is recognised and requeues nothing.
- */
-export function slimNode(n: V1Node): V1Node {
-  const m = n.metadata;
-  const ready = n.status?.conditions?.find((c) => c.type === 'Ready');
-  return {
-    metadata: {
-      name: m?.name,
-      resourceVersion: m?.resourceVersion,
-      labels: m?.labels,
-      deletionTimestamp: m?.deletionTimestamp,
-    },
-    spec: { unschedulable: n.spec?.unschedulable },
-    status: {
-      conditions: ready === undefined ? [] : [{ type: 'Ready', status: ready.status }],
-      addresses: n.status?.addresses?.map((a) => ({ type: a.type, address: a.address })),
-    },
-  };
-}
-
-/** Whether two slimmed Nodes differ in anything node-address decisions read. */
-export function nodeChanged(a: V1Node | undefined, b: V1Node | undefined): boolean {
-  if (a === undefined || b === undefined) return a !== b;
-  const strip = (n: V1Node) =>
-    JSON.stringify({ ...n, metadata: { ...n.metadata, resourceVersion: undefined } });
-  return strip(a) !== strip(b);
-}
 
 export interface NodeAddressCacheOptions {
   readonly api: Pick<KubeClient, 'list'>;

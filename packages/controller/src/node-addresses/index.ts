@@ -1,7 +1,7 @@
 // Node-address pools in the controller: which Services they serve (route.ts), which Nodes list them
 // (nodes.ts), who owns a port on a node (ports.ts), how status writes are damped (damper.ts), the Node and
 // EndpointSlice caches (caches.ts) and the reconcile that ties them together (reconciler.ts).
-export { NodeAddressCaches, nodeChanged, slimNode } from './caches.ts';
+export { NodeAddressCaches } from './caches.ts';
 export { Damper, type DampingParams, nodeAddressDamping } from './damper.ts';
 export { eligibleNodes, ingressAddresses, nodeIneligibility, servingNodes } from './nodes.ts';
 export { type PortConflict, PortTable, servicePorts } from './ports.ts';

@@ -115,6 +115,23 @@ describe('Reflector', () => {
     expect(t.reflector.resourceVersion).toBe('20');
   });
 
+  it("reports a list's changes before it reports the cache synced", async () => {
+    const events: string[] = [];
+    const reflector = new Reflector<Obj>({
+      resource: 'things',
+      path: '/api/v1/things',
+      list: async () => ({ items: [obj('a', '1')], metadata: { resourceVersion: '1' } }),
+      watcher: new FakeWatcher(),
+      log: silent,
+      onChange: (c) => events.push(`change ${c.map((x) => x.key).join(',')}`),
+      onStatus: () => events.push(`status synced=${reflector.synced} connected=${reflector.connected}`),
+    });
+    reflector.start();
+    await settle();
+    reflector.stop();
+    expect(events.slice(0, 2)).toEqual(['change ns/a', 'status synced=true connected=true']);
+  });
+
   it('410 Gone in the watch: relists at once, replaces the cache atomically and reports only real changes', async () => {
     let version = 1;
     const t = setup(() =>

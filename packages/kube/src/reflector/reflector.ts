@@ -232,8 +232,10 @@ export class Reflector<T extends Versioned> implements ReflectorStatus {
     );
     const firstSync = !this.#synced;
     this.#synced = true;
-    this.#markConnected();
+    // Changes first, then status: a consumer that starts work when every cache is synced (the speaker decides
+    // all Services then) must already have seen this list's changes, or it handles them twice.
     if (changes.length > 0) this.#o.onChange?.(changes);
+    this.#markConnected();
     this.#o.onStatus?.();
     if (firstSync) for (const resolve of this.#syncWaiters.splice(0)) resolve();
   }

@@ -1,25 +1,8 @@
 // The watch on every Node that layer-2 mode needs (candidates: labels, Ready, exclusion; mesh members: their
 // InternalIP), started only while L2 mode is configured. Each Node is reduced to those fields before caching.
-import { type KubeClient, Reflector, type ReflectorStatus } from '@herald/kube';
+import { type KubeClient, Reflector, type ReflectorStatus, slimNode } from '@herald/kube';
 import type { V1Node } from '@kubernetes/client-node';
 import type { NodeWatch } from './announcer.ts';
-
-/** Only what plan.ts reads: name, labels, the Ready and NetworkUnavailable conditions, the addresses. */
-export function slimNode(n: V1Node): V1Node {
-  return {
-    metadata: {
-      name: n.metadata?.name,
-      labels: n.metadata?.labels,
-      resourceVersion: n.metadata?.resourceVersion,
-    },
-    status: {
-      conditions: n.status?.conditions
-        ?.filter((c) => c.type === 'Ready' || c.type === 'NetworkUnavailable')
-        .map((c) => ({ type: c.type, status: c.status })),
-      addresses: n.status?.addresses?.map((a) => ({ type: a.type, address: a.address })),
-    },
-  };
-}
 
 export interface NodeWatchDeps {
   /** Lists and watches (the speaker's one client). */
