@@ -16,7 +16,7 @@
 // MetalLB's native speaker cannot announce IPv6, so everything is IPv4.
 //
 //   npm run bench:metallb     (env: BENCH_RUNS=3 BENCH_BURST=1000 BENCH_LATENCY=100 BENCH_LEVELS=2,1000,10000
-//                              BENCH_PARTS=idle,burst,latency,failover,scale)
+//                              BENCH_PARTS=idle,burst,latency,failover,scale BENCH_IMPLS=Herald,MetalLB)
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -70,7 +70,14 @@ const PARTS = new Set((process.env.BENCH_PARTS ?? 'idle,burst,latency,failover,s
 const POOL = '198.18.0.0/15';
 
 type Impl = 'Herald' | 'MetalLB';
-const order = (run: number): Impl[] => (run % 2 === 0 ? ['Herald', 'MetalLB'] : ['MetalLB', 'Herald']);
+/** BENCH_IMPLS=Herald runs Herald alone (the scale curves beyond what MetalLB is measured at). */
+const IMPLS = new Set((process.env.BENCH_IMPLS ?? 'Herald,MetalLB').split(','));
+if ([...IMPLS].some((i) => i !== 'Herald' && i !== 'MetalLB'))
+  throw new Error(`BENCH_IMPLS: Herald and/or MetalLB, got ${[...IMPLS].join(',')}`);
+const order = (run: number): Impl[] =>
+  (run % 2 === 0 ? (['Herald', 'MetalLB'] as const) : (['MetalLB', 'Herald'] as const)).filter((i) =>
+    IMPLS.has(i),
+  );
 
 /** Results by measure, implementation, run. */
 const results = new Map<string, Map<Impl, number[]>>();
@@ -293,12 +300,28 @@ async function scale(b: Bench, runIndex: number, n: number): Promise<void> {
     record(`speaker RSS holding ${n} Services (MiB)`, impl, procMemory(speaker.pid).rssMiB);
     await b.stopSpeaker(speaker);
     if (runIndex === 0) {
+      const c0 = wallMs();
       const c = await b.startController(impl);
-      await sleep(n >= 10_000 ? 40_000 : 15_000);
+      // Time to list N Services and patch in what the bench's status writes lack (condition, annotation).
+      await sleep(Math.max(15_000, n * 4));
       record(`controller RSS holding ${n} Services (MiB)`, impl, procMemory(c.pid).rssMiB);
+      // Herald logs when it has listed every Service and learnt the assignments in their status.
+      const restored = impl === 'Herald' ? logTime(c.logPath, 'restored assignments') : undefined;
+      if (restored !== undefined)
+        record(`controller start → ${n} assignments restored (s)`, impl, (restored - c0) / 1000);
       await c.stop();
     }
   }
+}
+
+/** The time of the first line of a program's JSON log whose message starts with MSG. */
+function logTime(path: string, msg: string): number | undefined {
+  for (const line of readFileSync(path, 'utf8').split('\n')) {
+    if (!line.includes(msg)) continue;
+    const j = JSON.parse(line) as { time?: number; msg?: string };
+    if (j.msg?.startsWith(msg)) return j.time;
+  }
+  return undefined;
 }
 
 /** The bare BGP sender with the same N prefixes from the same node: what sending alone costs. */

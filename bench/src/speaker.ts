@@ -10,7 +10,8 @@
 // polling granularity); FRR's counts are polled through bgpd's vty socket.
 //
 //   npm run bench:speaker -w bench   (env: BENCH_SERVICES=10000 BENCH_LATENCY=1000 BENCH_PRELOAD=1000)
-import { readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -24,6 +25,7 @@ import {
   setIngress,
   startHerald,
   startSystem,
+  useShippedPrograms,
   valuesWithConfig,
 } from '@herald/e2e';
 import { Watch } from '@kubernetes/client-node';
@@ -63,6 +65,9 @@ async function main() {
     console.error(`bench:speaker cannot run: ${reason ?? 'missing test bed binaries'}`);
     process.exit(1);
   }
+  // As its image runs it: the compiled tree, the image's node flags and ENV (scripts/build-image.sh).
+  const trees = mkdtempSync(join(tmpdir(), 'herald-bench-images-'));
+  useShippedPrograms(trees);
   // The speaker is started (and restarted) by the benchmark itself; no controller: it writes status.
   const t = await startSystem({
     nodes: 1,
@@ -74,7 +79,10 @@ async function main() {
   await createNamespace(t.core, 'apps');
   // Ctrl-C still tears the lab down (namespaces, FRR, apiserver, speakers).
   const onSignal = () => {
-    void t.stop().finally(() => process.exit(130));
+    void t.stop().finally(() => {
+      rmSync(trees, { recursive: true, force: true });
+      process.exit(130);
+    });
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
@@ -222,6 +230,7 @@ async function main() {
     monitor?.stop();
     vty?.close();
     await t.stop();
+    rmSync(trees, { recursive: true, force: true });
   }
 }
 
