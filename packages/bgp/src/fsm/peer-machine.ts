@@ -864,12 +864,13 @@ function routesReceived(
   });
 }
 
-/** IPv4 NLRI use NEXT_HOP; MP_REACH prefixes use the MP_REACH next hop(s). */
+/** Whether our own AS is anywhere in the AS_PATH (AS_SET members included). */
 function hasAsLoop(path: ReceivedAttributes['asPath'], localAsn: number): boolean {
   for (const segment of path) if (segment.asns.includes(localAsn)) return true;
   return false;
 }
 
+/** IPv4 NLRI use NEXT_HOP; MP_REACH prefixes use the MP_REACH next hop(s). */
 function attributesFor(afi: Afi, update: UpdateMessage): ReceivedAttributes {
   const mp = update.mpReach;
   if (mp && mp.afi === afi) {
