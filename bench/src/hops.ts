@@ -17,8 +17,7 @@
 // default 10 ms). bgpd's own work-queue hold (50 ms) has no knob in FRR 8.4.
 //
 //   npm run bench:hops -w bench      (env: BENCH_SAMPLES=50)
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -33,11 +32,19 @@ import {
   requireInfra,
   setIngress,
   startSystem,
-  useShippedPrograms,
 } from '@herald/e2e';
 import { KubeClient, kubeconfigConnection } from '@herald/kube';
 import type { V1Service } from '@kubernetes/client-node';
-import { benchIp, f1, median, percentile, RouteMonitor, wallMs } from './measure.ts';
+import {
+  benchIp,
+  f1,
+  median,
+  percentile,
+  RouteMonitor,
+  stopOnInterrupt,
+  useImageTrees,
+  wallMs,
+} from './measure.ts';
 
 const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 50);
 if (!(SAMPLES >= 1 && SAMPLES <= 250)) throw new Error(`BENCH_SAMPLES must be 1 … 250, got ${SAMPLES}`);
@@ -120,19 +127,12 @@ async function main(): Promise<void> {
     console.error(`bench:hops cannot run: ${reason ?? 'missing test bed binaries'}`);
     process.exit(1);
   }
-  const trees = mkdtempSync(join(tmpdir(), 'herald-bench-images-'));
-  useShippedPrograms(trees);
+  const trees = useImageTrees();
   const values = defaultValues();
   values.config.addressPools = [{ name: 'bench', addresses: ['198.18.0.0/15'] }];
   values.config.peers = [{ name: 'router', peerAddress: ROUTER_IPV4, peerASN: ROUTER_ASN, myASN: NODE_ASN }];
   const t = await startSystem({ nodes: 1, values, speakers: false, controllers: 0, dataPlane: false });
-  const onSignal = () =>
-    void t.stop().finally(() => {
-      rmSync(trees, { recursive: true, force: true });
-      process.exit(130);
-    });
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  stopOnInterrupt(t, trees.remove);
   const monitor = new RouteMonitor(t.lab.routerNs);
   const kube = new KubeClient(kubeconfigConnection(t.cp.kubeconfigPath));
   const watched = new Map<string, number>();
@@ -212,7 +212,7 @@ async function main(): Promise<void> {
     kube.close();
     monitor.stop();
     await t.stop();
-    rmSync(trees, { recursive: true, force: true });
+    trees.remove();
   }
 }
 

@@ -1,7 +1,9 @@
 // What the benchmarks share: process memory and CPU from /proc, FRR prefix counts over bgpd's vty socket,
 // arrival of routes in the router namespace's kernel table, order statistics, and bulk Service creation.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
   createService,
@@ -9,6 +11,7 @@ import {
   type HeraldSystem,
   putEndpointSlice,
   setIngress,
+  useShippedPrograms,
 } from '@herald/e2e';
 import { formatIp } from '@herald/inet';
 import { percentile as sortedPercentile } from './stats.ts';
@@ -196,4 +199,25 @@ export async function createServices(t: HeraldSystem, from: number, to: number, 
       }),
     );
   }
+}
+
+/**
+ * Herald's programs as their images run them (compiled trees staged by scripts/build-image.sh into a temp dir,
+ * the images' node flags and ENV) for every program the test bed starts from now on. `remove()` deletes the trees.
+ */
+export function useImageTrees(): { readonly dir: string; remove(): void } {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-bench-images-'));
+  useShippedPrograms(dir);
+  return { dir, remove: () => rmSync(dir, { recursive: true, force: true }) };
+}
+
+/** Ctrl-C or SIGTERM still tears the test bed down, then THEN (a bench's `finally` does not run after exit). */
+export function stopOnInterrupt(t: HeraldSystem, then: () => void): void {
+  const onSignal = () =>
+    void t.stop().finally(() => {
+      then();
+      process.exit(130);
+    });
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
 }

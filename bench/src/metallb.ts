@@ -17,8 +17,7 @@
 //
 //   npm run bench:metallb     (env: BENCH_RUNS=3 BENCH_BURST=1000 BENCH_LATENCY=100 BENCH_LEVELS=2,1000,10000
 //                              BENCH_PARTS=idle,burst,latency,failover,scale BENCH_IMPLS=Herald,MetalLB)
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -39,7 +38,6 @@ import {
   setIngress,
   startHerald,
   startSystem,
-  useShippedPrograms,
 } from '@herald/e2e';
 import { KubeClient, kubeconfigConnection } from '@herald/kube';
 import type { V1Service } from '@kubernetes/client-node';
@@ -51,6 +49,8 @@ import {
   percentile,
   procMemory,
   RouteMonitor,
+  stopOnInterrupt,
+  useImageTrees,
   waitDrained,
   waitPrefixes,
   wallMs,
@@ -361,22 +361,15 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   const dir = ensureMetallb();
-  const trees = mkdtempSync(join(tmpdir(), 'herald-bench-images-'));
-  useShippedPrograms(trees);
+  const trees = useImageTrees();
   const values = defaultValues();
   // As shipped: the config's defaults (hold time 90 s, graceful restart off), one IPv4 session per node.
   values.config.addressPools = [{ name: 'bench', addresses: [POOL] }];
   values.config.peers = [{ name: 'router', peerAddress: ROUTER_IPV4, peerASN: ROUTER_ASN, myASN: NODE_ASN }];
   values.controller = { ...(values.controller as object), replicas: 1 };
   const t = await startSystem({ nodes: 2, values, speakers: false, controllers: 0, dataPlane: false });
-  // Interrupted: the test bed and the image trees go too (the finally below does not run after exit).
-  const onSignal = () =>
-    void t.stop().finally(() => {
-      rmSync(trees, { recursive: true, force: true });
-      process.exit(130);
-    });
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  // Interrupted: the test bed and the image trees go too.
+  stopOnInterrupt(t, trees.remove);
   let b: Bench | undefined;
   try {
     const mlb = await MetallbLab.install(t, dir);
@@ -385,7 +378,7 @@ async function main(): Promise<void> {
     ]);
     const vty = await FrrVtyClient.open(`${t.frr.paths.vtyDir}/bgpd.vty`);
     b = new Bench(t, mlb, vty);
-    console.error(`MetalLB ${mlb.version} from ${dir}; Herald from ${trees}`);
+    console.error(`MetalLB ${mlb.version} from ${dir}; Herald from ${trees.dir}`);
     for (let r = 0; r < RUNS; r++) {
       console.error(`run ${r + 1}: ${[...PARTS].join(', ')}`);
       if (PARTS.has('idle')) await idle(b, r);
@@ -412,7 +405,7 @@ async function main(): Promise<void> {
     b?.kube.close();
     b?.vty.close();
     await t.stop();
-    rmSync(trees, { recursive: true, force: true });
+    trees.remove();
   }
 }
 

@@ -10,8 +10,7 @@
 // polling granularity); FRR's counts are polled through bgpd's vty socket.
 //
 //   npm run bench:speaker -w bench   (env: BENCH_SERVICES=10000 BENCH_LATENCY=1000 BENCH_PRELOAD=1000)
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
@@ -25,7 +24,6 @@ import {
   setIngress,
   startHerald,
   startSystem,
-  useShippedPrograms,
   valuesWithConfig,
 } from '@herald/e2e';
 import { Watch } from '@kubernetes/client-node';
@@ -35,6 +33,8 @@ import {
   prefixesFrom,
   procMemory,
   RouteMonitor,
+  stopOnInterrupt,
+  useImageTrees,
   waitPrefixes,
   wallMs,
 } from './measure.ts';
@@ -66,8 +66,7 @@ async function main() {
     process.exit(1);
   }
   // As its image runs it: the compiled tree, the image's node flags and ENV (scripts/build-image.sh).
-  const trees = mkdtempSync(join(tmpdir(), 'herald-bench-images-'));
-  useShippedPrograms(trees);
+  const trees = useImageTrees();
   // The speaker is started (and restarted) by the benchmark itself; no controller: it writes status.
   const t = await startSystem({
     nodes: 1,
@@ -78,14 +77,7 @@ async function main() {
   });
   await createNamespace(t.core, 'apps');
   // Ctrl-C still tears the lab down (namespaces, FRR, apiserver, speakers).
-  const onSignal = () => {
-    void t.stop().finally(() => {
-      rmSync(trees, { recursive: true, force: true });
-      process.exit(130);
-    });
-  };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  stopOnInterrupt(t, trees.remove);
   const frr = t.frr;
   const node = t.lab.nodes[0]!;
   let monitor: RouteMonitor | undefined;
@@ -230,7 +222,7 @@ async function main() {
     monitor?.stop();
     vty?.close();
     await t.stop();
-    rmSync(trees, { recursive: true, force: true });
+    trees.remove();
   }
 }
 
