@@ -301,7 +301,7 @@ export class Controller {
   private async writeStatus(svc: V1Service, patch: StatusPatch): Promise<void> {
     const { namespace, name } = splitKey(serviceKey(svc));
     try {
-      await this.kube.strategicMergePatch<V1Service>(
+      await this.kube.strategicMergePatch(
         `/api/v1/namespaces/${encodeURIComponent(namespace)}/services/${encodeURIComponent(name)}/status`,
         patch,
         { fieldManager: FIELD_MANAGER },

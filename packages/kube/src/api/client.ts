@@ -15,6 +15,12 @@ import type { KubeConnection } from './connection.ts';
 
 export type Query = Readonly<Record<string, string | number | boolean | undefined>>;
 
+interface RequestOptions {
+  readonly query?: Query;
+  readonly body?: unknown;
+  readonly contentType?: string;
+}
+
 /** A non-2xx answer: `code` is the HTTP status, `reason` the Status reason (NotFound, Conflict, …). */
 export class KubeApiError extends Error {
   override readonly name = 'KubeApiError';
@@ -116,25 +122,31 @@ export class KubeClient implements Watcher {
     return this.request<T>('PUT', path, { body, query });
   }
 
-  /** JSON merge patch (RFC 7386): only the fields in BODY change. */
-  mergePatch<T>(path: string, body: unknown, query?: Query): Promise<T> {
-    return this.request<T>('PATCH', path, { body, query, contentType: MERGE_PATCH });
+  /**
+   * JSON merge patch (RFC 7386): only the fields in BODY change. Resolves with nothing: no caller reads the
+   * patched object, and decoding the whole object the apiserver sends back (managedFields and all) cost the
+   * controller's burst a JSON.parse per status write (docs/performance.md, the controller burst).
+   */
+  async mergePatch(path: string, body: unknown, query?: Query): Promise<void> {
+    await this.#exchange('PATCH', path, { body, query, contentType: MERGE_PATCH }, false);
   }
 
   /**
    * Strategic merge patch (built-in kinds only): lists merge by their patch key, so a Service's
    * status.conditions merge by `type` and conditions other controllers set stay untouched (a JSON merge patch
-   * would replace the whole list).
+   * would replace the whole list). Resolves with nothing, like mergePatch.
    */
-  strategicMergePatch<T>(path: string, body: unknown, query?: Query): Promise<T> {
-    return this.request<T>('PATCH', path, { body, query, contentType: STRATEGIC_MERGE_PATCH });
+  async strategicMergePatch(path: string, body: unknown, query?: Query): Promise<void> {
+    await this.#exchange('PATCH', path, { body, query, contentType: STRATEGIC_MERGE_PATCH }, false);
   }
 
-  async request<T>(
-    method: string,
-    path: string,
-    o: { query?: Query; body?: unknown; contentType?: string } = {},
-  ): Promise<T> {
+  async request<T>(method: string, path: string, o: RequestOptions = {}): Promise<T> {
+    const text = await this.#exchange(method, path, o, true);
+    return (text ? JSON.parse(text) : undefined) as T;
+  }
+
+  /** Sends one request; a non-2xx answer throws with the apiserver's Status. KEEP: whether a 2xx body is wanted. */
+  async #exchange(method: string, path: string, o: RequestOptions, keep: boolean): Promise<string> {
     const payload = o.body === undefined ? undefined : Buffer.from(JSON.stringify(o.body));
     const headers: Record<string, string | number> = { Accept: 'application/json' };
     if (payload !== undefined) {
@@ -142,12 +154,14 @@ export class KubeClient implements Watcher {
       headers['Content-Length'] = payload.length;
     }
     const res = await this.#send(method, withQuery(path, o.query), headers, undefined, payload);
-    const chunks: Buffer[] = [];
-    for await (const chunk of res) chunks.push(chunk as Buffer);
-    const text = Buffer.concat(chunks).toString('utf8');
     const code = res.statusCode ?? 0;
-    if (code < 200 || code > 299) throw errorFrom(method, path, code, text);
-    return (text ? JSON.parse(text) : undefined) as T;
+    const ok = code >= 200 && code <= 299;
+    const chunks: Buffer[] = [];
+    // Read to the end either way: the keep-alive socket goes back to the pool only after the whole response.
+    for await (const chunk of res) if (keep || !ok) chunks.push(chunk as Buffer);
+    const text = Buffer.concat(chunks).toString('utf8');
+    if (!ok) throw errorFrom(method, path, code, text);
+    return text;
   }
 
   /**

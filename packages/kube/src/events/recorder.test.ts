@@ -39,11 +39,11 @@ class FakeEventsApi {
     });
   }
 
-  mergePatch<T>(path: string, body: unknown): Promise<T> {
-    return this.#call('patch', () => {
+  async mergePatch(path: string, body: unknown): Promise<void> {
+    await this.#call('patch', () => {
       const [, namespace, name] = /^\/api\/v1\/namespaces\/([^/]+)\/events\/([^/]+)$/.exec(path) ?? [];
       this.patched.push({ name: name!, namespace: namespace!, body });
-      return {} as T;
+      return undefined;
     });
   }
 }

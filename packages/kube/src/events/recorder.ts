@@ -175,10 +175,10 @@ export class EventRecorder {
       this.recorded.delete(key);
       this.recorded.set(key, previous);
       try {
-        await this.o.api.mergePatch<CoreV1Event>(
-          `${eventsPath(namespace)}/${encodeURIComponent(previous.name)}`,
-          { count: previous.count, lastTimestamp: ts.toISOString() },
-        );
+        await this.o.api.mergePatch(`${eventsPath(namespace)}/${encodeURIComponent(previous.name)}`, {
+          count: previous.count,
+          lastTimestamp: ts.toISOString(),
+        });
         return 'patch';
       } catch (e) {
         if (apiErrorCode(e) !== 404) throw new EventWriteError('patch', e);
