@@ -1,23 +1,27 @@
-// Controller burst benchmark against a real kube-apiserver (e2e test bed):
+// Controller burst benchmark against a real kube-apiserver (e2e test bed), in BENCH_RUNS interleaved rounds
+// (default 5; same-run noise is about ±0.2 on one round's ratio, so one round proves nothing):
 //   1. reference: a bare loop patches the status of 1,000 Services (16 in flight, like the controller's
 //      workers) — the apiserver's limit for this work;
-//   2. herald-controller running; 1,000 LoadBalancer Services created at once; time from the first create to
-//      the last Service showing an IP (watched). Ratio = (2) / (1); target <= 1.15.
+//   2. 1,000 pending LoadBalancer Services exist; herald-controller starts and serves them all; time from its
+//      "became leader" log line to the last Service showing an IP (watched). Ratio = (2) / (1); target <= 1.15.
+//      Each round starts from an empty cluster (the last round's Services deleted) and a new controller.
+//   2b. the last round's controller keeps running: a live burst of 1,000 creates, IP lag after each create.
 //   3. RSS of the controller holding 10,000 Services (HERALD_BENCH_RSS_SERVICES, 0 to skip).
 // The controller runs as its image runs it: the compiled tree (scripts/build-image.sh) started with the image's
 // ENTRYPOINT (node flags) and ENV, so what is measured is what users run.
-// HERALD_BENCH_CPU_PROF=DIR writes a V8 CPU profile of the controller process into DIR.
+// HERALD_BENCH_CPU_PROF=DIR writes a V8 CPU profile of each controller process into DIR.
 // Run: npm run bench:controller -w bench
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { imageCommand, imageEnv, spawnManaged, startControlPlane, useShippedPrograms } from '@herald/e2e';
+import { imageCommand, imageEnv, type ManagedProcess, spawnManaged, startControlPlane } from '@herald/e2e';
 import { KubeClient, kubeconfigConnection } from '@herald/kube';
 import { CoreV1Api, makeInformer, type V1Service } from '@kubernetes/client-node';
+import { median, procMemory, useImageTrees } from './measure.ts';
 
 const COUNT = 1000;
 const CONCURRENCY = 16;
+const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RSS_SERVICES = Number(process.env.HERALD_BENCH_RSS_SERVICES ?? 10_000);
 const CPU_PROF_DIR = process.env.HERALD_BENCH_CPU_PROF;
 
@@ -30,8 +34,7 @@ async function pool<T>(items: readonly T[], limit: number, fn: (item: T) => Prom
   );
 }
 
-const trees = mkdtempSync(join(tmpdir(), 'herald-bench-images-'));
-useShippedPrograms(trees);
+const trees = useImageTrees();
 const [node, ...entry] = imageCommand('controller');
 const cp = await startControlPlane();
 try {
@@ -56,107 +59,191 @@ try {
       ports: [{ port: 80, protocol: 'TCP' }],
     },
   });
-
-  // 1. Reference: Services of a class the controller ignores; time only the status patches. Through a pooled
-  //    KubeConfig like the controller's: a new TLS connection per request would understate the apiserver's limit.
+  // Through a pooled keep-alive client like the controller's: a new TLS connection per request would
+  // understate the apiserver's limit.
   const bare = new KubeClient(kubeconfigConnection(cp.kubeconfigPath));
-  await pool(names, 50, (n) =>
-    core.createNamespacedService({ namespace: 'bare', body: svcBody(n, 'bench.example/bare') }),
-  );
-  const t = performance.now();
-  let i = 0;
-  await pool(names, CONCURRENCY, (n) =>
-    bare.mergePatch(`/api/v1/namespaces/bare/services/${n}/status`, {
-      status: { loadBalancer: { ingress: [{ ip: `198.18.200.${i++ % 250}` }] } },
-    }),
-  );
-  const bareMs = performance.now() - t;
 
-  // 2. 1,000 pending LoadBalancer Services exist; the controller starts and serves them all at once. Timed
-  //    from the moment it became leader (its log) to the last Service showing an IP (watched).
-  await pool(names, 50, (n) => core.createNamespacedService({ namespace: 'burst', body: svcBody(n) }));
-  const withIP = new Map<string, number>();
-  let done: () => void = () => {};
-  const allDone = new Promise<void>((r) => {
-    done = r;
-  });
-  const informer = makeInformer<V1Service>(cp.kubeConfig, '/api/v1/namespaces/burst/services', () =>
-    core.listNamespacedService({ namespace: 'burst' }),
-  );
-  const seen = (s: V1Service) => {
-    if (s.status?.loadBalancer?.ingress?.length && !withIP.has(s.metadata?.name ?? ''))
-      withIP.set(s.metadata?.name ?? '', Date.now());
-    if (withIP.size === COUNT) done();
-  };
-  informer.on('add', seen);
-  informer.on('update', seen);
-  await informer.start();
-  const spawnedAt = Date.now();
-  const proc = await spawnManaged({
-    name: `bench-ctl-${process.pid}`,
-    command: node!,
-    args: [
-      // HERALD_BENCH_CPU_PROF=DIR: V8 CPU profile of the controller (written when it stops) to see where time goes.
-      ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []),
-      ...entry,
-      '--kubeconfig',
-      cp.kubeconfigPath,
-      '--namespace',
-      'herald-system',
-      '--metrics-address',
-      '127.0.0.1:0',
-      // A benchmark reads its own process's metrics on loopback: plain HTTP, no probe server.
-      '--metrics-auth',
-      'none',
-      '--health-address',
-      '',
-    ],
-    logPath: join(cp.dir, 'bench-controller.log'),
-    ownerDir: cp.dir,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...imageEnv('controller') },
-  });
-  await allDone;
-  const lastIP = Math.max(...withIP.values());
-  const log = readFileSync(proc.logPath, 'utf8');
-  const leaderAt = Number(/"time":(\d+)[^\n]*"msg":"became leader"/.exec(log)?.[1]);
-  const burstMs = lastIP - leaderAt;
-  await informer.stop();
+  /** Deletes every Service in NAMESPACE and waits until the list is empty (the next round starts clean). */
+  async function emptyNamespace(namespace: string): Promise<void> {
+    await core.deleteCollectionNamespacedService({ namespace });
+    while ((await core.listNamespacedService({ namespace, limit: 1 })).items.length > 0)
+      await new Promise((r) => setTimeout(r, 200));
+  }
+
+  function startController(round: number): Promise<ManagedProcess> {
+    return spawnManaged({
+      name: `bench-ctl-${process.pid}-${round}`,
+      command: node!,
+      args: [
+        // HERALD_BENCH_CPU_PROF=DIR: V8 CPU profile of the controller (written when it stops).
+        ...(CPU_PROF_DIR ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF_DIR}`] : []),
+        ...entry,
+        '--kubeconfig',
+        cp.kubeconfigPath,
+        '--namespace',
+        'herald-system',
+        '--metrics-address',
+        '127.0.0.1:0',
+        // A benchmark reads its own process's metrics on loopback: plain HTTP, no probe server.
+        '--metrics-auth',
+        'none',
+        '--health-address',
+        '',
+      ],
+      logPath: join(cp.dir, `bench-controller-${round}.log`),
+      ownerDir: cp.dir,
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', ...imageEnv('controller') },
+    });
+  }
+
+  /** Resolves when all COUNT Services of NAMESPACE show an IP, with the wall time each one first did. */
+  async function watchIPs(
+    namespace: string,
+  ): Promise<{ all: Promise<Map<string, number>>; stop(): Promise<void> }> {
+    const withIP = new Map<string, number>();
+    let done: (m: Map<string, number>) => void = () => {};
+    const all = new Promise<Map<string, number>>((r) => {
+      done = r;
+    });
+    const informer = makeInformer<V1Service>(cp.kubeConfig, `/api/v1/namespaces/${namespace}/services`, () =>
+      core.listNamespacedService({ namespace }),
+    );
+    const seen = (s: V1Service) => {
+      const n = s.metadata?.name ?? '';
+      if (s.status?.loadBalancer?.ingress?.length && !withIP.has(n)) withIP.set(n, Date.now());
+      if (withIP.size === COUNT) done(withIP);
+    };
+    informer.on('add', seen);
+    informer.on('update', seen);
+    await informer.start();
+    return { all, stop: () => informer.stop() };
+  }
+
+  /** CPU seconds used so far by PIDS together (utime + stime; 10 ms ticks). */
+  const cpuOf = (pids: readonly number[]): number =>
+    pids.reduce((sum, pid) => sum + procMemory(pid).cpuSeconds, 0);
+  /** Samples the CPU of PIDS every 10 ms until stopped; `at(wall)` is the last sample at or before WALL. */
+  function sampleCpu(pids: () => readonly number[]): { stop(): void; at(wall: number): number } {
+    const samples: Array<{ wall: number; cpu: number }> = [];
+    const take = () => samples.push({ wall: Date.now(), cpu: cpuOf(pids()) });
+    take();
+    const timer = setInterval(take, 10);
+    return {
+      stop: () => {
+        clearInterval(timer);
+        take();
+      },
+      at: (wall) => samples.findLast((x) => x.wall <= wall)?.cpu ?? Number.NaN,
+    };
+  }
+
+  interface Round {
+    /** Bare loop: until the last patch's response, and until a watch saw the last IP. */
+    readonly bareMs: number;
+    readonly bareWatchedMs: number;
+    /** Controller: "became leader" → a watch saw the last IP; and from its spawn. */
+    readonly burstMs: number;
+    readonly spawnMs: number;
+    /** CPU ms in those spans: the apiserver + etcd, the bare loop's process, the controller. */
+    readonly bareApiCpuMs: number;
+    readonly bareLoopCpuMs: number;
+    readonly burstApiCpuMs: number;
+    readonly burstControllerCpuMs: number;
+  }
+  const rounds: Round[] = [];
+  let proc: ManagedProcess | undefined;
+  for (let round = 0; round < RUNS; round++) {
+    if (proc !== undefined) {
+      await proc.stop();
+      await emptyNamespace('bare');
+      await emptyNamespace('burst');
+    }
+    // 1. Reference: Services of a class the controller ignores; time only the status patches, watched the way
+    //    the controller's burst is (the watch is the instrument: its cost to the apiserver is on both sides).
+    await pool(names, 50, (n) =>
+      core.createNamespacedService({ namespace: 'bare', body: svcBody(n, 'bench.example/bare') }),
+    );
+    const bareWatch = await watchIPs('bare');
+    const apiBefore = cpuOf(cp.pids());
+    const selfBefore = process.cpuUsage();
+    const t = performance.now();
+    const tWall = Date.now();
+    let i = 0;
+    await pool(names, CONCURRENCY, (n) =>
+      bare.mergePatch(`/api/v1/namespaces/bare/services/${n}/status`, {
+        status: { loadBalancer: { ingress: [{ ip: `198.18.200.${i++ % 250}` }] } },
+      }),
+    );
+    const bareMs = performance.now() - t;
+    const bareSeen = await bareWatch.all;
+    const bareWatchedMs = Math.max(...bareSeen.values()) - tWall;
+    const selfCpu = process.cpuUsage(selfBefore);
+    const bareApiCpuMs = (cpuOf(cp.pids()) - apiBefore) * 1000;
+    await bareWatch.stop();
+
+    // 2. 1,000 pending Services; the controller starts and serves them all at once.
+    await pool(names, 50, (n) => core.createNamespacedService({ namespace: 'burst', body: svcBody(n) }));
+    const watch = await watchIPs('burst');
+    const spawnedAt = Date.now();
+    const apiCpu = sampleCpu(() => cp.pids());
+    proc = await startController(round);
+    const controllerPid = proc.pid;
+    const controllerCpu = sampleCpu(() => [controllerPid]);
+    const withIP = await watch.all;
+    apiCpu.stop();
+    controllerCpu.stop();
+    await watch.stop();
+    const lastIP = Math.max(...withIP.values());
+    const leaderAt = Number(
+      /"time":(\d+)[^\n]*"msg":"became leader"/.exec(readFileSync(proc.logPath, 'utf8'))?.[1],
+    );
+    rounds.push({
+      bareMs,
+      bareWatchedMs,
+      burstMs: lastIP - leaderAt,
+      spawnMs: lastIP - spawnedAt,
+      bareApiCpuMs,
+      bareLoopCpuMs: (selfCpu.user + selfCpu.system) / 1000,
+      burstApiCpuMs: (apiCpu.at(lastIP) - apiCpu.at(leaderAt)) * 1000,
+      burstControllerCpuMs: (controllerCpu.at(lastIP) - controllerCpu.at(leaderAt)) * 1000,
+    });
+    const r = rounds.at(-1)!;
+    console.log(
+      `round ${round + 1}: bare loop ${r.bareMs.toFixed(0)} ms (watched ${r.bareWatchedMs} ms; CPU apiserver+etcd ${r.bareApiCpuMs.toFixed(0)} ms, loop ${r.bareLoopCpuMs.toFixed(0)} ms), controller ${r.burstMs} ms after "became leader" (${r.spawnMs} ms after spawn; CPU apiserver+etcd ${r.burstApiCpuMs.toFixed(0)} ms, controller ${r.burstControllerCpuMs.toFixed(0)} ms), ratio ${(r.burstMs / r.bareWatchedMs).toFixed(2)}`,
+    );
+  }
+  if (proc === undefined) throw new Error('BENCH_RUNS must be at least 1');
+  const bareMs = median(rounds.map((r) => r.bareWatchedMs));
+  const burstMs = median(rounds.map((r) => r.burstMs));
+  const ratios = rounds.map((r) => r.burstMs / r.bareWatchedMs);
 
   // 2b. Live: the controller is running; a second burst of 1,000 creates. How far behind the creates are the IPs?
   const live = Array.from({ length: COUNT }, (_, k) => `live-${k}`);
-  const liveIP = new Map<string, number>();
   const created = new Map<string, number>();
-  const liveInformer = makeInformer<V1Service>(cp.kubeConfig, '/api/v1/namespaces/live/services', () =>
-    core.listNamespacedService({ namespace: 'live' }),
-  );
-  let liveDone: () => void = () => {};
-  const liveAll = new Promise<void>((r) => {
-    liveDone = r;
-  });
-  const liveSeen = (s: V1Service) => {
-    const n = s.metadata?.name ?? '';
-    if (s.status?.loadBalancer?.ingress?.length && !liveIP.has(n)) liveIP.set(n, Date.now());
-    if (liveIP.size === COUNT) liveDone();
-  };
-  liveInformer.on('add', liveSeen);
-  liveInformer.on('update', liveSeen);
-  await liveInformer.start();
+  const liveWatch = await watchIPs('live');
   await pool(live, 50, async (n) => {
     await core.createNamespacedService({ namespace: 'live', body: svcBody(n) });
     created.set(n, Date.now());
   });
-  await liveAll;
-  await liveInformer.stop();
+  const liveIP = await liveWatch.all;
+  await liveWatch.stop();
   const lags = live.map((n) => liveIP.get(n)! - created.get(n)!).sort((a, b) => a - b);
 
-  console.log('herald-controller burst benchmark (real kube-apiserver + etcd on this machine)');
   console.log(
-    `reference: bare loop patching ${COUNT} statuses, ${CONCURRENCY} in flight: ${bareMs.toFixed(0)} ms`,
+    `herald-controller burst benchmark (real kube-apiserver + etcd on this machine), ${RUNS} rounds`,
   );
   console.log(
-    `controller: ${COUNT} pending Services all have an IP ${burstMs} ms after it became leader (${lastIP - spawnedAt} ms after process spawn, including Node start-up, list and Lease)`,
+    `reference: bare loop patching ${COUNT} statuses, ${CONCURRENCY} in flight: median ${bareMs.toFixed(0)} ms until a watch saw the last IP (${median(rounds.map((r) => r.bareMs)).toFixed(0)} ms until the last patch returned)`,
   );
-  console.log(`ratio controller / bare loop: ${(burstMs / bareMs).toFixed(2)} (target <= 1.15)`);
+  console.log(
+    `CPU, medians: apiserver+etcd ${median(rounds.map((r) => r.bareApiCpuMs)).toFixed(0)} ms during the bare loop, ${median(rounds.map((r) => r.burstApiCpuMs)).toFixed(0)} ms during the burst; bare loop process ${median(rounds.map((r) => r.bareLoopCpuMs)).toFixed(0)} ms, controller ${median(rounds.map((r) => r.burstControllerCpuMs)).toFixed(0)} ms`,
+  );
+  console.log(
+    `controller: ${COUNT} pending Services all have an IP, median ${burstMs} ms after it became leader (${median(rounds.map((r) => r.spawnMs))} ms after process spawn, including Node start-up, list and Lease)`,
+  );
+  console.log(
+    `ratio controller / bare loop: median of rounds ${median(ratios).toFixed(2)} (${ratios.map((x) => x.toFixed(2)).join(', ')}), of medians ${(burstMs / bareMs).toFixed(2)} (target <= 1.15)`,
+  );
   console.log(
     `live burst of ${COUNT} creates: IP visible after the create returned — median ${lags[COUNT >> 1]} ms, p99 ${lags[Math.floor(COUNT * 0.99)]} ms, max ${lags[COUNT - 1]} ms`,
   );
@@ -198,5 +285,5 @@ try {
   await proc.stop();
 } finally {
   await cp.stop();
-  rmSync(trees, { recursive: true, force: true });
+  trees.remove();
 }
