@@ -21,8 +21,8 @@ import { type ControllerInformers, controllerWatchBackoff, createInformers } fro
 import { LeaderElector } from './leader/elector.ts';
 import type { ControllerMetrics } from './metrics.ts';
 import { NodeAddressCaches, NodeAddressReconciler } from './node-addresses/index.ts';
-import { Reconciler } from './reconciler.ts';
-import { isHandled, type StatusPatch, serviceKey, splitKey } from './service.ts';
+import { enqueueOrder, Reconciler } from './reconciler.ts';
+import { type StatusPatch, serviceKey, splitKey } from './service.ts';
 import { buildControllerStatus, type ControllerStatusDocument } from './status.ts';
 
 export const FIELD_MANAGER = 'herald-controller';
@@ -258,10 +258,8 @@ export class Controller {
   }
 
   private enqueueAll(): void {
-    for (const svc of this.informers.services.values()) {
-      if (isHandled(svc, this.o.loadBalancerClass) || svc.status?.loadBalancer?.ingress?.length)
-        this.queue.add(serviceKey(svc));
-    }
+    for (const key of enqueueOrder(this.informers.services.values(), this.o.loadBalancerClass))
+      this.queue.add(key);
   }
 
   private startLeading(): void {

@@ -111,6 +111,25 @@ export function restoreOrder(services: readonly V1Service[]): V1Service[] {
   });
 }
 
+/**
+ * The keys to reconcile when every Service is queued (a new leader, a configuration change), pending Services
+ * first: one waiting for an address should not wait behind thousands that only need re-checking (a new leader
+ * of a cluster with 10,000 Services served them all before the one that had none). Then handled Services that
+ * show addresses, then other classes' Services that show addresses (cleared if the addresses were ours). Cache
+ * order within each group. Safe to reorder: restoreAll has reserved every shown address before any reconcile.
+ */
+export function enqueueOrder(services: Iterable<V1Service>, loadBalancerClass: string | undefined): string[] {
+  const pending: string[] = [];
+  const shown: string[] = [];
+  const foreign: string[] = [];
+  for (const svc of services) {
+    const showsAddresses = (svc.status?.loadBalancer?.ingress?.length ?? 0) > 0;
+    if (isHandled(svc, loadBalancerClass)) (showsAddresses ? shown : pending).push(serviceKey(svc));
+    else if (showsAddresses) foreign.push(serviceKey(svc));
+  }
+  return [...pending, ...shown, ...foreign];
+}
+
 export class Reconciler {
   private readonly d: ReconcilerDeps;
   /** Keys whose last allocation failed (fully or for one family): retried when addresses are freed. */

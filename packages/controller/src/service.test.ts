@@ -1,5 +1,5 @@
 import type { V1Service } from '@kubernetes/client-node';
-import { restoreOrder } from './reconciler.ts';
+import { enqueueOrder, restoreOrder } from './reconciler.ts';
 import {
   ingressFor,
   isHandled,
@@ -243,5 +243,35 @@ describe('poolAnnotation and restoreOrder', () => {
       mk('a', 'z', '2026-01-01'),
     ]);
     expect(order.map((s) => `${s.metadata?.namespace}/${s.metadata?.name}`)).toEqual(['a/z', 'b/a', 'b/x']);
+  });
+});
+
+describe('enqueueOrder', () => {
+  const mk = (name: string, o: { cls?: string; type?: string; ip?: string } = {}): V1Service => ({
+    metadata: { namespace: 'ns', name },
+    spec: { type: o.type ?? 'LoadBalancer', loadBalancerClass: o.cls },
+    status: o.ip === undefined ? {} : { loadBalancer: { ingress: [{ ip: o.ip }] } },
+  });
+
+  it('queues pending Services first, then those showing addresses, then other classes showing addresses', () => {
+    const keys = enqueueOrder(
+      [
+        mk('foreign-shown', { cls: 'other.example/lb', ip: '198.51.100.9' }),
+        mk('shown-1', { ip: '198.51.100.1' }),
+        mk('pending-1'),
+        mk('foreign-pending', { cls: 'other.example/lb' }),
+        mk('cluster-ip', { type: 'ClusterIP' }),
+        mk('shown-2', { ip: '198.51.100.2' }),
+        mk('pending-2'),
+      ],
+      undefined,
+    );
+    // Nothing to do for another class's Service without addresses, nor for a ClusterIP Service.
+    expect(keys).toEqual(['ns/pending-1', 'ns/pending-2', 'ns/shown-1', 'ns/shown-2', 'ns/foreign-shown']);
+  });
+
+  it('follows the configured class', () => {
+    const keys = enqueueOrder([mk('default-pending'), mk('ours', { cls: 'herald.dev/lb' })], 'herald.dev/lb');
+    expect(keys).toEqual(['ns/ours']);
   });
 });
