@@ -3,7 +3,7 @@
 // Service it was given. API errors are thrown so the work queue retries with backoff.
 
 import { annotationReports, conditionTypes } from '@herald/config';
-import { toIPFamily } from '@herald/inet';
+import { compareText, toIPFamily } from '@herald/inet';
 import type { EventTarget, EventType } from '@herald/kube';
 import type { Logger } from '@herald/kube/process';
 import type { V1Service } from '@kubernetes/client-node';
@@ -107,7 +107,7 @@ export function restoreOrder(services: readonly V1Service[]): V1Service[] {
     if (d !== 0) return d;
     const ka = serviceKey(a);
     const kb = serviceKey(b);
-    return ka < kb ? -1 : ka > kb ? 1 : 0;
+    return compareText(ka, kb);
   });
 }
 

@@ -2,7 +2,7 @@
 // Inputs are plain V1Service snapshots from the informer cache; nothing here talks to the apiserver.
 
 import { annotations, type IPMode, requestedIPMode } from '@herald/config';
-import { type Family, fromIPFamily } from '@herald/inet';
+import { compareText, type Family, fromIPFamily } from '@herald/inet';
 import type { V1Condition, V1Service } from '@kubernetes/client-node';
 import type {
   AllocationError,
@@ -51,7 +51,7 @@ export function hasOurAnnotation(svc: V1Service): boolean {
 /** Canonical text of a pod selector, so two Local Services with the same selector compare equal. */
 export function selectorKey(selector: Readonly<Record<string, string>> | undefined): string {
   return Object.entries(selector ?? {})
-    .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
+    .sort(([a], [b]) => compareText(a, b))
     .map(([k, v]) => `${k}=${v}`)
     .join(',');
 }

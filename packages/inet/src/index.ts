@@ -2,7 +2,7 @@
  * @herald/inet — the vocabulary every Herald package shares, and a leaf: it depends on nothing of ours.
  * Addresses and prefixes (text through `ip-address`, a fast numeric core for the hot paths), the one spelling
  * of an address family, BGP community text forms, the numbers a BGP peer and a BFD session may be configured with,
- * the one retry backoff, and the one way to print text that came from the network.
+ * the one retry backoff, the one way to print text that came from the network, and the one text order.
  */
 export {
   addressFamily,
@@ -51,6 +51,7 @@ export {
   maxLength,
   toIPFamily,
 } from './family.ts';
+export { compareText } from './order.ts';
 export {
   AS_TRANS,
   ASN_MAX,

@@ -2,6 +2,7 @@
 // recomputes the desired routes of the dirty Services with the pure decision, and hands each session only
 // the difference against what it already carries. Sessions and their timers live in the BGP library and
 // never wait for this loop or for the apiserver.
+import { compareText } from '@herald/inet';
 import { type Clock, type ConfigStatus, realClock } from '@herald/kube';
 import {
   buildNodeContext,
@@ -471,7 +472,7 @@ export class SpeakerRuntime<P> {
     for (const [peer, e] of this.#sessions) {
       out.set(
         peer,
-        [...e.announced.values()].sort((a, b) => a.prefix.localeCompare(b.prefix)),
+        [...e.announced.values()].sort((a, b) => compareText(a.prefix, b.prefix)),
       );
     }
     return out;

@@ -5,7 +5,7 @@
 // traffic on a node without one, so listing it would blackhole that node's share).
 
 import { matchesAnySelector, type NodeAddressSource } from '@herald/config';
-import { type Family, formatIp, parseIp } from '@herald/inet';
+import { compareText, type Family, formatIp, parseIp } from '@herald/inet';
 import { endpointCanServe, excludeFromExternalLoadBalancersLabel } from '@herald/kube';
 import type { V1EndpointSlice, V1Node } from '@kubernetes/client-node';
 
@@ -72,8 +72,7 @@ export function eligibleNodes(
     }
     listed.push({ node: name, addresses });
   }
-  const byName = (a: { node: string }, b: { node: string }) =>
-    a.node < b.node ? -1 : a.node > b.node ? 1 : 0;
+  const byName = (a: { node: string }, b: { node: string }) => compareText(a.node, b.node);
   return { listed: listed.sort(byName), skipped: skipped.sort(byName) };
 }
 

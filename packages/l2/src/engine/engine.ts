@@ -13,7 +13,7 @@
  * and is up. Until then it answers nothing, and its heartbeats tell the others not to count on it: a
  * starting or recovering speaker never claims addresses on a partial view.
  */
-import { bytesToAddress, ipToBytes, parseIp } from '@herald/inet';
+import { bytesToAddress, compareText, ipToBytes, parseIp } from '@herald/inet';
 import { highestScore, rendezvousScore } from '../election/rendezvous.ts';
 import {
   type Datagram,
@@ -314,7 +314,7 @@ export class L2Engine {
         interfaces: e.assignment.interfaces,
         services: e.assignment.services,
       }))
-      .sort((a, b) => a.address.localeCompare(b.address));
+      .sort((a, b) => compareText(a.address, b.address));
   }
 
   /** This node's readiness, peers and interfaces: O(peers + interfaces), cheap enough to report every second. */
@@ -332,7 +332,7 @@ export class L2Engine {
           up: i.up,
           answering: this.#answering.get(i.name)?.size ?? 0,
         }))
-        .sort((a, b) => a.name.localeCompare(b.name)),
+        .sort((a, b) => compareText(a.name, b.name)),
     };
   }
 

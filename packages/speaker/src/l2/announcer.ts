@@ -5,7 +5,9 @@
 // L2 mode runs on this node when the config in force has l2Advertisements and one of them selects this node.
 // It needs the heartbeat key file (--l2-key-file) and @herald/native; without them it does not start, and
 // /status, the log and herald_speaker_l2_ready say why — nothing runs weaker than configured.
+
 import { Worker } from 'node:worker_threads';
+import { compareText } from '@herald/inet';
 import type { AnnouncerChange, Assignment } from '@herald/l2';
 import { nativeSupport } from '@herald/native';
 import type {
@@ -268,7 +270,7 @@ export class L2Announcer {
     }
     if (!this.#ensureWorker()) return;
     const synced = this.#kubeSynced && this.#nodes.synced;
-    const members = JSON.stringify([...plan.members].sort(([a], [b]) => a.localeCompare(b)));
+    const members = JSON.stringify([...plan.members].sort(([a], [b]) => compareText(a, b)));
     if (members !== this.#sentMembers) {
       this.#post({ type: 'members', members: [...plan.members] });
       this.#sentMembers = members;

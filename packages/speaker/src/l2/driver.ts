@@ -8,7 +8,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { readFileSync } from 'node:fs';
 import { isIPv6 } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { addressToBytes } from '@herald/inet';
+import { addressToBytes, compareText } from '@herald/inet';
 import {
   type Assignment,
   type EngineOutput,
@@ -165,7 +165,7 @@ export class L2Driver {
         answering: answering.get(i.name) ?? 0,
         ...(i.error ? { error: i.error } : {}),
       }))
-      .sort((a, b) => a.name.localeCompare(b.name));
+      .sort((a, b) => compareText(a.name, b.name));
     return {
       ready: s.ready,
       notReady: s.notReady,

@@ -10,7 +10,7 @@
 // the Service. A Service without any serving endpoint has no candidates (kube-proxy would reject its traffic).
 // Services sharing an address (herald.dev/allow-shared-ip) share its announcer: the candidates are the nodes
 // eligible for all of them.
-import { parseIp, rangeContains } from '@herald/inet';
+import { compareText, parseIp, rangeContains } from '@herald/inet';
 import type { Assignment } from '@herald/l2';
 import { isOurService, nodeIneligibility, serviceKey } from '../announce/decide.ts';
 import { servingNodes, summarizeEndpoints } from '../announce/endpoints.ts';
@@ -154,7 +154,7 @@ export function planL2(input: L2PlanInput): L2Plan {
       services: [...e.services].sort(),
     });
   }
-  assignments.sort((a, b) => a.address.localeCompare(b.address));
+  assignments.sort((a, b) => compareText(a.address, b.address));
   return { member, members, assignments, notes };
 }
 
