@@ -151,6 +151,31 @@ describe('KubeClient requests', () => {
     }
   });
 
+  it('still decodes the Status of a patch the apiserver refuses (the controller retries a 409 Conflict)', async () => {
+    const s = await apiserver((_req, res) =>
+      json(res, 409, {
+        kind: 'Status',
+        reason: 'Conflict',
+        message: 'the object has been modified',
+        code: 409,
+      }),
+    );
+    const kube = new KubeClient(s.connection);
+    try {
+      const err = await kube
+        .strategicMergePatch('/api/v1/namespaces/a/services/b/status', { metadata: { resourceVersion: '1' } })
+        .catch((e: unknown) => e);
+      expect(apiErrorCode(err)).toBe(409);
+      expect((err as KubeApiError).reason).toBe('Conflict');
+      // The connection went back to the pool: the next request reuses it.
+      await kube.mergePatch('/api/v1/namespaces/a/services/b/status', {}).catch(() => undefined);
+      expect(s.connections()).toBe(1);
+    } finally {
+      kube.close();
+      await s.close();
+    }
+  });
+
   it('fails a request whose connection is refused (no hang)', async () => {
     const s = await apiserver(() => undefined);
     const connection = s.connection;
