@@ -20,7 +20,7 @@ import { join } from 'node:path';
 import { imageCommand, imageEnv, type ManagedProcess, spawnManaged, startControlPlane } from '@herald/e2e';
 import { KubeClient, kubeconfigConnection } from '@herald/kube';
 import { CoreV1Api, makeInformer, type V1Service } from '@kubernetes/client-node';
-import { median, procMemory, useImageTrees } from './measure.ts';
+import { deleteServices, median, procMemory, useImageTrees } from './measure.ts';
 
 const COUNT = 1000;
 const CONCURRENCY = 16;
@@ -65,13 +65,6 @@ try {
   // Through a pooled keep-alive client like the controller's: a new TLS connection per request would
   // understate the apiserver's limit.
   const bare = new KubeClient(kubeconfigConnection(cp.kubeconfigPath));
-
-  /** Deletes every Service in NAMESPACE and waits until the list is empty (the next round starts clean). */
-  async function emptyNamespace(namespace: string): Promise<void> {
-    await core.deleteCollectionNamespacedService({ namespace });
-    while ((await core.listNamespacedService({ namespace, limit: 1 })).items.length > 0)
-      await new Promise((r) => setTimeout(r, 200));
-  }
 
   function startController(round: number): Promise<ManagedProcess> {
     return spawnManaged({
@@ -215,7 +208,7 @@ try {
   for (let round = 0; round < RUNS; round++) {
     if (proc !== undefined) {
       await proc.stop();
-      for (const ns of ['bare', 'bare-watched', 'burst']) await emptyNamespace(ns);
+      for (const ns of ['bare', 'bare-watched', 'burst']) await deleteServices(core, ns);
     }
     // 1. The references.
     const bareRun = await bareLoop('bare', false);

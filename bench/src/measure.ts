@@ -14,6 +14,7 @@ import {
   useShippedPrograms,
 } from '@herald/e2e';
 import { formatIp } from '@herald/inet';
+import type { CoreV1Api } from '@kubernetes/client-node';
 import { percentile as sortedPercentile } from './stats.ts';
 
 export interface ProcMemory {
@@ -175,6 +176,12 @@ export interface BulkServices {
   /** Nodes with a ready endpoint of Service i. */
   readonly nodes: readonly string[];
   readonly loadBalancerClass?: string;
+}
+
+/** Deletes every Service of NAMESPACE and waits until none is listed (the next measurement starts clean). */
+export async function deleteServices(core: CoreV1Api, namespace: string): Promise<void> {
+  await core.deleteCollectionNamespacedService({ namespace });
+  while ((await core.listNamespacedService({ namespace, limit: 1 })).items.length > 0) await sleep(200);
 }
 
 /** Creates Services FROM..TO-1 (with status and EndpointSlices) 64 at a time. */

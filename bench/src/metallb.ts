@@ -44,6 +44,7 @@ import type { V1Service } from '@kubernetes/client-node';
 import {
   benchIp,
   createServices,
+  deleteServices,
   f1,
   median,
   percentile,
@@ -137,18 +138,6 @@ class Bench {
     await proc.stop({ signal: 'SIGTERM', graceMs: 20_000 });
     await waitDrained(this.vty, [this.t.lab.nodes[index]!.ipv4]);
   }
-
-  /** Deletes every Service of NS (64 at a time). */
-  async deleteServices(ns: string): Promise<void> {
-    const list = await this.kube.get<{ items: V1Service[] }>(`/api/v1/namespaces/${ns}/services`);
-    const names = list.items.map((s) => s.metadata!.name!);
-    for (let i = 0; i < names.length; i += 64)
-      await Promise.all(
-        names
-          .slice(i, i + 64)
-          .map((n) => this.kube.request('DELETE', `/api/v1/namespaces/${ns}/services/${n}`)),
-      );
-  }
 }
 
 async function idle(b: Bench, runIndex: number): Promise<void> {
@@ -211,7 +200,7 @@ async function burst(b: Bench, runIndex: number): Promise<void> {
       record(`controller RSS after allocating ${BURST} (MiB)`, impl, procMemory(controller.pid).rssMiB);
     }
     await controller.stop();
-    await b.deleteServices(ns);
+    await deleteServices(b.t.core, ns);
   }
 }
 
@@ -240,7 +229,7 @@ async function latency(b: Bench, runIndex: number): Promise<void> {
     record('status → route in kernel, p50 (ms)', impl, percentile(samples, 50));
     record('status → route in kernel, p99 (ms)', impl, percentile(samples, 99));
     await b.stopSpeaker(speaker);
-    await b.deleteServices(ns);
+    await deleteServices(b.t.core, ns);
   }
 }
 
@@ -285,7 +274,7 @@ async function failover(b: Bench, runIndex: number): Promise<void> {
     await killed;
     await b.stopSpeaker(s1, 1);
     await waitDrained(b.vty, [node0]);
-    await b.deleteServices(ns);
+    await deleteServices(b.t.core, ns);
   }
 }
 
