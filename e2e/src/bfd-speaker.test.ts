@@ -273,16 +273,20 @@ describeWith(
         await bfdd.command('enable');
         const start = performance.now();
         for (;;) {
-          const peer = (await bfdd.json<FrrBfdPeer[]>('show bfd peers json')).find((p) => p.peer === address);
+          // Each read comes after the read of what causes it: the path (it leaves after the session), then
+          // bgpd's neighbor (told BFD Down after bfdd went down), then bfdd. So a view never shows an effect
+          // without its cause. In the opposite order, a change between two reads showed bgpd told Down while
+          // bfdd still looked up.
+          const route = await bgpd.json<{ paths?: { nexthops?: { ip?: string }[]; stale?: boolean }[] }>(
+            `show bgp ipv4 unicast ${vipPrefix()} json`,
+          );
+          const path = (route.paths ?? []).find((p) => p.nexthops?.some((n) => n.ip === address));
           const neighbor = (
             await bgpd.json<Record<string, { bgpState?: string; peerBfdInfo?: { status?: string } }>>(
               `show bgp neighbors ${address} json`,
             )
           )[address];
-          const route = await bgpd.json<{ paths?: { nexthops?: { ip?: string }[]; stale?: boolean }[] }>(
-            `show bgp ipv4 unicast ${vipPrefix()} json`,
-          );
-          const path = (route.paths ?? []).find((p) => p.nexthops?.some((n) => n.ip === address));
+          const peer = (await bfdd.json<FrrBfdPeer[]>('show bfd peers json')).find((p) => p.peer === address);
           const view: RouterView = {
             at: Math.round(performance.now() - start),
             bfdd: peer?.status ?? '?',
