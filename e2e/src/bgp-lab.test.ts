@@ -1,11 +1,18 @@
 // The router lab itself, proven with a reference speaker (gobgpd) before Herald is involved: for each lab
 // router, a route announced from a node namespace over IPv4 and IPv6 arrives in the router's RIB (and, for
-// FRR and BIRD, in the router namespace's kernel table). Also: the safety check refuses overlapping ranges.
-import { spawn } from 'node:child_process';
+// FRR and BIRD, in the router namespace's kernel table). Also: the safety check refuses overlapping ranges, and
+// what a killed test process left behind is removed by the next lab.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { jest } from '@jest/globals';
 import { eventually } from './eventually.ts';
+import { pidAlive } from './kube/processes.ts';
 import {
   createLab,
+  createNetworkNamespace,
+  deleteNamespace,
   describeLab,
   type Lab,
   overlappingRoutes,
@@ -14,6 +21,8 @@ import {
   type RouterKind,
   run,
   runIn,
+  sweepAbandonedLabs,
+  uniqueLabId,
 } from './lab/index.ts';
 
 jest.setTimeout(120_000);
@@ -116,6 +125,40 @@ describeLab('router lab with a reference speaker (gobgpd)', () => {
           server.kill('SIGKILL');
         }
       });
+    }
+  });
+});
+
+describeLab('labs whose owner process is gone', () => {
+  test('the next lab removes their namespaces, the processes inside and their temp dirs; live labs stay', async () => {
+    // A pid that has exited: the owner of a lab left by a SIGKILLed or interrupted test process.
+    const gone = spawn('true');
+    await new Promise((resolve) => gone.once('exit', resolve));
+    const dead = gone.pid!;
+    const abandoned = `hl${dead}x1-r`;
+    const live = `${uniqueLabId()}-r`;
+    const dir = mkdtempSync(join(tmpdir(), `herald-hl${dead}x1-`));
+    let daemon: ChildProcess | undefined;
+    try {
+      await createNetworkNamespace(abandoned);
+      await createNetworkNamespace(live);
+      // What a lab leaves running: a router daemon or a speaker.
+      daemon = spawn('ip', ['netns', 'exec', abandoned, 'sleep', '600'], { stdio: 'ignore' });
+      await eventually('the daemon to run in the abandoned namespace', async () =>
+        (await run('ip', ['netns', 'pids', abandoned])).stdout.includes(String(daemon?.pid)),
+      );
+      const swept = await sweepAbandonedLabs();
+      expect(swept).toEqual(expect.arrayContaining([abandoned, dir]));
+      const namespaces = (await run('ip', ['netns', 'list'])).stdout;
+      expect(namespaces).not.toContain(abandoned);
+      expect(namespaces).toContain(live);
+      expect(pidAlive(daemon.pid!)).toBe(false);
+      expect(existsSync(dir)).toBe(false);
+    } finally {
+      daemon?.kill('SIGKILL');
+      await deleteNamespace(abandoned);
+      await deleteNamespace(live);
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

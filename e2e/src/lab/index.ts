@@ -12,5 +12,6 @@ export { type FrrBfdPeer, FrrRouter, parseFrrRoutes, renderFrrBgpd } from './rou
 export { GobgpRouter, parseGobgpRib, renderGobgpConfig } from './routers/gobgp.ts';
 export * from './routers/types.ts';
 export * from './safety.ts';
+export * from './stale.ts';
 export * from './topology.ts';
 export * from './wait.ts';

@@ -1,6 +1,7 @@
 // createLab: one router namespace (bridge = the lab switch, the router daemon), N node namespaces, and an
 // optional client namespace behind the router. Everything created is registered for teardown, which runs
-// from `destroy()` (call it in afterAll) and, as a last resort, from a synchronous process 'exit' hook.
+// from `destroy()` (call it in afterAll) and, as a last resort, from a synchronous process 'exit' hook; what
+// a killed process still leaves, the next createLab removes (stale.ts).
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,6 +21,7 @@ import type {
   RouterPeer,
 } from './routers/types.ts';
 import { assertLabRangesFree } from './safety.ts';
+import { sweepAbandonedLabs } from './stale.ts';
 import {
   createClientNamespace,
   createNetworkNamespace,
@@ -156,6 +158,8 @@ function makeRouter(kind: RouterKind, ns: string, dir: string, config: RouterCon
 export async function createLab(options: LabOptions): Promise<Lab> {
   if (options.nodes < 0 || options.nodes > MAX_NODES) throw new Error(`lab nodes must be 0..${MAX_NODES}`);
   await assertLabRangesFree();
+  const swept = await sweepAbandonedLabs();
+  if (swept.length > 0) console.warn(`removed what labs of exited processes left: ${swept.join(', ')}`);
   installExitHook();
   const id = uniqueLabId();
   const dir = mkdtempSync(join(tmpdir(), `herald-${id}-`));
