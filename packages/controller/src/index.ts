@@ -5,6 +5,6 @@ export { Controller, type ControllerOptions, FIELD_MANAGER, REPORTING_CONTROLLER
 export { decideLease, type LeaseAction, type LeaseRecord, observe } from './leader/lease.ts';
 export { type ControllerMetrics, createMetrics } from './metrics.ts';
 export { buildProgram, optionsFrom, parseDurationMs } from './options.ts';
-export { allocatedReasons, Reconciler, reasons, restoreOrder } from './reconciler.ts';
+export { allocatedCondition, allocatedReasons, Reconciler, reasons, restoreOrder } from './reconciler.ts';
 export * from './service.ts';
 export { buildControllerStatus, type ControllerStatusDocument } from './status.ts';
