@@ -4,9 +4,9 @@
 //      workers), watched like (2) — the apiserver's limit for this work;
 //   1b. the same while the apiserver also serves a cluster-wide Service watch (curl, dropped): the watch any
 //      controller needs, so the floor for any controller that watches;
-//   1c. with BENCH_PATCHES_ALONE=1, the controller's own patches without the controller (patch-loop.ts): a new process with the image's
-//      node flags sends each Service exactly the patch the controller sends, and does nothing else. (1) → (1c)
-//      is what the patch's content costs; (1c) → (2) what the controller's own work costs;
+//   1c. with BENCH_PATCHES_ALONE=1, the controller's own patches without the controller (patch-loop.ts): a
+//      new process with the image's node flags sends each Service exactly the patch the controller sends, and
+//      does nothing else. (1) → (1c) is what the patch's content costs; (1c) → (2) the controller's own work;
 //   2. 1,000 pending LoadBalancer Services exist; herald-controller starts and serves them all; time from its
 //      "became leader" log line to the last Service showing an IP (watched). Ratio = (2) / (1); target <= 1.15.
 //      Each round starts from an empty cluster (the last round's Services deleted) and a new controller.
@@ -20,7 +20,14 @@
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { imageCommand, imageEnv, type ManagedProcess, spawnManaged, startControlPlane } from '@herald/e2e';
+import {
+  adminCurlArgs,
+  imageCommand,
+  imageEnv,
+  type ManagedProcess,
+  spawnManaged,
+  startControlPlane,
+} from '@herald/e2e';
 import { KubeClient, kubeconfigConnection } from '@herald/kube';
 import { CoreV1Api, makeInformer, type V1Service } from '@kubernetes/client-node';
 import { deleteServices, median, procMemory, useImageTrees } from './measure.ts';
@@ -174,26 +181,20 @@ try {
    * is on both sides). CONTROLLER_WATCH adds the watch every controller needs (all Services, cluster-wide), read by
    * curl and dropped: what serving it costs the apiserver, with no client work on this machine's cores but curl's.
    */
-  async function bareLoop(namespace: string, controllerWatch: boolean): Promise<BareLoop> {
+  /** COUNT Services of a class the controller ignores in NAMESPACE, and the watch that times their IPs. */
+  async function ignoredServices(namespace: string): Promise<Awaited<ReturnType<typeof watchIPs>>> {
     await pool(names, 50, (n) =>
       core.createNamespacedService({ namespace, body: svcBody(n, 'bench.example/bare') }),
     );
-    const watch = await watchIPs(namespace);
-    if (namespace === 'patches-alone') return patchesAloneLoop(namespace, watch);
+    return watchIPs(namespace);
+  }
+
+  async function bareLoop(namespace: string, controllerWatch: boolean): Promise<BareLoop> {
+    const watch = await ignoredServices(namespace);
     const curl = controllerWatch
       ? spawn(
           'curl',
-          [
-            '--silent',
-            '--no-buffer',
-            '--cacert',
-            cp.certs.caCert,
-            '--cert',
-            cp.certs.adminCert,
-            '--key',
-            cp.certs.adminKey,
-            `${cp.server}/api/v1/services?watch=true`,
-          ],
+          ['--silent', '--no-buffer', ...adminCurlArgs(cp.certs), `${cp.server}/api/v1/services?watch=true`],
           { stdio: ['ignore', 'ignore', 'inherit'] },
         )
       : undefined;
@@ -222,10 +223,8 @@ try {
    * The controller's patches without the controller (patch-loop.ts), from a new process with the image's node
    * flags, as the controller runs. Timed from its first patch, as the controller is from "became leader".
    */
-  async function patchesAloneLoop(
-    namespace: string,
-    watch: Awaited<ReturnType<typeof watchIPs>>,
-  ): Promise<BareLoop> {
+  async function patchesAloneLoop(namespace: string): Promise<BareLoop> {
+    const watch = await ignoredServices(namespace);
     const apiCpu = sampleCpu(() => cp.pids());
     const loop = spawn(
       node!,
@@ -286,7 +285,7 @@ try {
     // 1. The references.
     const bareRun = await bareLoop('bare', false);
     const bareWatched = await bareLoop('bare-watched', true);
-    const patchesAlone = PATCHES_ALONE ? await bareLoop('patches-alone', false) : undefined;
+    const patchesAlone = PATCHES_ALONE ? await patchesAloneLoop('patches-alone') : undefined;
 
     // 2. 1,000 pending Services; the controller starts and serves them all at once.
     await pool(names, 50, (n) => core.createNamespacedService({ namespace: 'burst', body: svcBody(n) }));

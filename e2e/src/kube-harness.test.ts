@@ -17,6 +17,7 @@ import {
 } from '@kubernetes/client-node';
 import { eventually } from './eventually.ts';
 import {
+  adminCurlArgs,
   type ControlPlane,
   describeWith,
   pidAlive,
@@ -202,12 +203,7 @@ describeWith({ binaries: ['kube-apiserver', 'etcd'] }, 'kube test bed (real kube
           '-sS',
           '--max-time',
           '10',
-          '--cacert',
-          cp.certs.caCert,
-          '--cert',
-          cp.certs.adminCert,
-          '--key',
-          cp.certs.adminKey,
+          ...adminCurlArgs(cp.certs),
           `${cp.server}/readyz`,
         ],
         { encoding: 'utf8' },

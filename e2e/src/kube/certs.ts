@@ -25,6 +25,11 @@ export interface ControlPlaneCerts {
   adminKeyPem: string;
 }
 
+/** curl's options to reach the apiserver as the test bed's admin (its CA, client certificate and key). */
+export function adminCurlArgs(certs: ControlPlaneCerts): string[] {
+  return ['--cacert', certs.caCert, '--cert', certs.adminCert, '--key', certs.adminKey];
+}
+
 async function openssl(args: string[]): Promise<void> {
   try {
     await execFileAsync('openssl', args);

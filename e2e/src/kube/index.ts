@@ -1,6 +1,6 @@
 // The real-Kubernetes test bed: control plane, netns bridge, infrastructure gate, process hygiene.
 export { apiStatus, ignoreConflict, orNotFound } from './api.ts';
-export type { ControlPlaneCerts } from './certs.ts';
+export { adminCurlArgs, type ControlPlaneCerts } from './certs.ts';
 export {
   type AdminResponse,
   type ControlPlane,

@@ -12,6 +12,11 @@ interface Seen {
 }
 
 /** A plain-HTTP stand-in for the apiserver on 127.0.0.1 (port chosen by the kernel). */
+/** A fake apiserver's handler that refuses every request with a metav1.Status. */
+const answerStatus =
+  (code: number, reason: string, message: string) => (_req: IncomingMessage, res: ServerResponse) =>
+    json(res, code, { kind: 'Status', reason, message, code });
+
 async function apiserver(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void) {
   const seen: Seen[] = [];
   let connections = 0;
@@ -127,13 +132,8 @@ describe('KubeClient requests', () => {
   });
 
   it('turns a non-2xx answer into a KubeApiError with the Status code, reason and message', async () => {
-    const s = await apiserver((_req, res) =>
-      json(res, 403, {
-        kind: 'Status',
-        reason: 'Forbidden',
-        message: 'services is forbidden: User "x" cannot list resource "services"',
-        code: 403,
-      }),
+    const s = await apiserver(
+      answerStatus(403, 'Forbidden', 'services is forbidden: User "x" cannot list resource "services"'),
     );
     const kube = new KubeClient(s.connection);
     try {
@@ -152,14 +152,7 @@ describe('KubeClient requests', () => {
   });
 
   it('still decodes the Status of a patch the apiserver refuses (the controller retries a 409 Conflict)', async () => {
-    const s = await apiserver((_req, res) =>
-      json(res, 409, {
-        kind: 'Status',
-        reason: 'Conflict',
-        message: 'the object has been modified',
-        code: 409,
-      }),
-    );
+    const s = await apiserver(answerStatus(409, 'Conflict', 'the object has been modified'));
     const kube = new KubeClient(s.connection);
     try {
       const err = await kube
