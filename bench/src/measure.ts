@@ -59,6 +59,20 @@ export function percentile(xs: readonly number[], p: number): number {
 
 export const f1 = (x: number) => x.toFixed(1);
 
+/** Calls FN on every item, LIMIT at a time (the benches' "N in flight"). */
+export async function pool<T>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T) => Promise<unknown>,
+): Promise<void> {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: limit }, async () => {
+      while (next < items.length) await fn(items[next++]!);
+    }),
+  );
+}
+
 /** Addresses benchIp can give: 198.18.0.1 … 198.19.255.254, the benches' pool (198.18.0.0/15). */
 const BENCH_IPS = 2 ** 17 - 2;
 

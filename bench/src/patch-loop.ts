@@ -7,14 +7,21 @@
 // controller's own work costs. Like the controller, it lists the Services first (its cache sync, which also
 // gives each resourceVersion) and only then starts the clock. Prints one JSON line: when the patches began
 // (epoch ms), how long they took until the last answer, and the CPU this process used for them.
-// Usage: node [flags] patch-loop.ts KUBECONFIG NAMESPACE CONCURRENCY
-import { allocatedCondition, allocatedReasons, FIELD_MANAGER, statusPatchFor } from '@herald/controller';
+// WRITE `bare` sends the bare loop's patch instead (the ingress alone), to separate what running as a new
+// process costs from what the content costs.
+// Usage: node [flags] patch-loop.ts KUBECONFIG NAMESPACE CONCURRENCY herald|bare
 import { KubeClient, kubeconfigConnection } from '@herald/kube';
 import type { V1Service } from '@kubernetes/client-node';
+import { patchIp, sendBarePatch, sendHeraldPatch } from './status-patches.ts';
 
-const [kubeconfig, namespace, concurrency] = process.argv.slice(2);
-if (kubeconfig === undefined || namespace === undefined || !(Number(concurrency) > 0))
-  throw new Error('usage: patch-loop.ts KUBECONFIG NAMESPACE CONCURRENCY');
+const [kubeconfig, namespace, concurrency, write] = process.argv.slice(2);
+if (
+  kubeconfig === undefined ||
+  namespace === undefined ||
+  !(Number(concurrency) > 0) ||
+  (write !== 'herald' && write !== 'bare')
+)
+  throw new Error('usage: patch-loop.ts KUBECONFIG NAMESPACE CONCURRENCY herald|bare');
 const kube = new KubeClient(kubeconfigConnection(kubeconfig));
 const services = (await kube.get<{ items: V1Service[] }>(`/api/v1/namespaces/${namespace}/services`)).items;
 
@@ -27,23 +34,9 @@ await Promise.all(
     while (next < services.length) {
       const i = next++;
       const svc = services[i]!;
-      const ip = `198.18.200.${i % 250}`;
-      const patch = statusPatchFor(
-        svc,
-        {
-          ingress: [{ ip, ipMode: 'VIP' }],
-          pool: 'bench',
-          conditions: [
-            allocatedCondition('True', allocatedReasons.allocated, `Assigned ${ip} from pool "bench"`),
-          ],
-        },
-        new Date(),
-      );
-      await kube.strategicMergePatch(
-        `/api/v1/namespaces/${namespace}/services/${svc.metadata?.name}/status`,
-        patch,
-        { fieldManager: FIELD_MANAGER },
-      );
+      await (write === 'herald'
+        ? sendHeraldPatch(kube, svc, patchIp(i))
+        : sendBarePatch(kube, namespace, svc.metadata?.name ?? '', patchIp(i)));
     }
   }),
 );
