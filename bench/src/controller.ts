@@ -11,8 +11,9 @@
 //      patch's content costs; (1d) → (2) the controller's own work. BENCH_PATCHES_ALONE=0 leaves 1c and 1d out;
 //   2. 1,000 pending LoadBalancer Services exist; herald-controller starts and serves them all; time from its
 //      "became leader" log line to the last Service showing an IP (watched). The controller then stops and (1)
-//      runs again: ratio = (2) / the mean of (1) before and after; target <= 1.15. Bracketing keeps a drift of
-//      the apiserver across a round out of the ratio (bare loop after ÷ before: 0.88–1.33 per round so far).
+//      runs again: ratio = (2) / the mean of (1) before and after; target <= 1.15. The bracket keeps the
+//      apiserver's drift across a run out of the ratio (bare loop after ÷ before per round: 0.88–1.33 so far).
+//      Every timed step starts BENCH_SETTLE_MS (8 s) after its Services were created.
 //      Each round starts from an empty cluster (the last round's Services deleted) and a new controller.
 //   2b. a new controller, once it leads: a live burst of 1,000 creates, IP lag after each create.
 //   3. RSS of the controller holding 10,000 Services (HERALD_BENCH_RSS_SERVICES, 0 to skip).
@@ -34,7 +35,7 @@ import {
 } from '@herald/e2e';
 import { KubeClient, kubeconfigConnection } from '@herald/kube';
 import { CoreV1Api, makeInformer, type V1Service } from '@kubernetes/client-node';
-import { deleteServices, median, pool, procMemory, useImageTrees } from './measure.ts';
+import { deleteServices, median, pool, procMemory, settle, useImageTrees } from './measure.ts';
 import { patchIp, sendBarePatch } from './status-patches.ts';
 
 const COUNT = 1000;
@@ -42,6 +43,8 @@ const CONCURRENCY = 16;
 const RUNS = Number(process.env.BENCH_RUNS ?? 5);
 const RSS_SERVICES = Number(process.env.HERALD_BENCH_RSS_SERVICES ?? 10_000);
 const CPU_PROF_DIR = process.env.HERALD_BENCH_CPU_PROF;
+// The pause between creating Services and a timed step: bench:patch-content found the first 1,000 writes after
+// 2,000 creates 1.23× slower than the next 1,000 with a 1 s pause, 1.11× (CPU 1.02×) with 8 s.
 const SETTLE_MS = Number(process.env.BENCH_SETTLE_MS ?? 8000);
 // References 1c and 1d: each round takes ~30 s longer with them.
 const PATCHES_ALONE = process.env.BENCH_PATCHES_ALONE !== '0';
@@ -181,27 +184,22 @@ try {
     readonly apiCpuMs: number;
     readonly loopCpuMs: number;
   }
-  /**
-   * The reference: 1,000 Services of a class the controller ignores in NAMESPACE; times only their status
-   * patches, watched the way the controller's burst is (that watch is the instrument: its cost to the apiserver
-   * is on both sides). CONTROLLER_WATCH adds the watch every controller needs (all Services, cluster-wide), read by
-   * curl and dropped: what serving it costs the apiserver, with no client work on this machine's cores but curl's.
-   */
-  /**
-   * Waits SETTLE_MS after Services were created, before a timed step: bench:patch-content found the first 1,000
-   * writes after 2,000 creates ~1.2× slower than the next 1,000 with a 1 s pause, and no slower with 8 s.
-   */
-  const settle = () => new Promise((r) => setTimeout(r, SETTLE_MS));
   /** COUNT Services of a class the controller ignores in NAMESPACE, and the watch that times their IPs. */
   async function ignoredServices(namespace: string): Promise<Awaited<ReturnType<typeof watchIPs>>> {
     await pool(names, 50, (n) =>
       core.createNamespacedService({ namespace, body: svcBody(n, 'bench.example/bare') }),
     );
     const watch = await watchIPs(namespace);
-    await settle();
+    await settle(SETTLE_MS);
     return watch;
   }
 
+  /**
+   * The reference: 1,000 Services of a class the controller ignores in NAMESPACE; times only their status
+   * patches, watched the way the controller's burst is (that watch is the instrument: its cost to the apiserver
+   * is on both sides). CONTROLLER_WATCH adds the watch every controller needs (all Services, cluster-wide), read by
+   * curl and dropped: what serving it costs the apiserver, with no client work on this machine's cores but curl's.
+   */
   async function bareLoop(namespace: string, controllerWatch: boolean): Promise<BareLoop> {
     const watch = await ignoredServices(namespace);
     const curl = controllerWatch
@@ -304,7 +302,7 @@ try {
     // 2. 1,000 pending Services; the controller starts and serves them all at once.
     await pool(names, 50, (n) => core.createNamespacedService({ namespace: 'burst', body: svcBody(n) }));
     const watch = await watchIPs('burst');
-    await settle();
+    await settle(SETTLE_MS);
     const servedBefore = await requestsServed();
     const spawnedAt = Date.now();
     const apiCpu = sampleCpu(() => cp.pids());
@@ -317,8 +315,8 @@ try {
     const served = servedBetween(servedBefore, await requestsServed());
     await watch.stop();
     await burstProc.stop();
-    // 1 again, after: the apiserver slows within a round (bare loop after ÷ before, printed below), so a
-    // reference taken only before the burst would favour the reference.
+    // 1 again, after: the apiserver's speed drifts across a run (earlier runs saw the burst slow from the fourth
+    // round on, and the bare loop with it); the mean of the loops before and after the burst follows such a drift.
     const bareAfter = await bareLoop('bare-after', false);
     const lastIP = Math.max(...withIP.values());
     const leaderAt = Number(
@@ -361,8 +359,8 @@ try {
   const processRatios = byProcess.map(({ r, byProcess }) => byProcess.watchedMs / bracket(r));
 
   // 2b. Live: a controller is running; a second burst of 1,000 creates. How far behind the creates are the IPs?
-  // A new controller (each round's stopped after its burst), once it leads and has re-checked the last round's
-  // Services, which need no write.
+  // A new controller (each round's stopped after its burst), once it leads, and 2 s for it to re-check the last
+  // round's Services, which need no write.
   const proc = await startController(RUNS);
   for (let waited = 0; !/"msg":"became leader"/.test(readFileSync(proc.logPath, 'utf8')); waited += 100) {
     if (waited > 60_000)

@@ -59,6 +59,15 @@ export function percentile(xs: readonly number[], p: number): number {
 
 export const f1 = (x: number) => x.toFixed(1);
 
+/**
+ * Before a timed step: collects this process's garbage (when node runs with --expose-gc), so a major GC of what
+ * the untimed setup left does not land in the step, then waits MS for the apiserver to calm down after the setup.
+ */
+export async function settle(ms: number): Promise<void> {
+  (globalThis as { gc?: () => void }).gc?.();
+  await sleep(ms);
+}
+
 /** Calls FN on every item, LIMIT at a time (the benches' "N in flight"). */
 export async function pool<T>(
   items: readonly T[],

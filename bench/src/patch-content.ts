@@ -17,7 +17,7 @@ import { spawn } from 'node:child_process';
 import { adminCurlArgs, startControlPlane } from '@herald/e2e';
 import { KubeClient, kubeconfigConnection } from '@herald/kube';
 import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
-import { deleteServices, median, pool, procMemory } from './measure.ts';
+import { deleteServices, median, pool, procMemory, settle } from './measure.ts';
 import { patchIp, sendBarePatch, sendHeraldPatch } from './status-patches.ts';
 
 const COUNT = 1000;
@@ -92,20 +92,27 @@ try {
     return { ms, apiCpuMs: (cpuOf(cp.pids()) - api) * 1000, clientCpuMs: (used.user + used.system) / 1000 };
   }
 
+  async function createServices(write: Write, count: number): Promise<V1Service[]> {
+    const created: V1Service[] = [];
+    await pool(names.slice(0, count), 50, async (name) => {
+      created.push(await core.createNamespacedService({ namespace: write, body: body(name) }));
+    });
+    return created;
+  }
+
+  // Untimed warm-up, each write to 200 Services: this process's first writes used twice the client CPU of later
+  // ones (JIT, GC), which made the first round's first write slower.
+  for (const write of writes) await timed(write, await createServices(write, 200));
+  for (const write of writes) await deleteServices(core, write);
+
   /** Each round's times by write, and the order they ran in (rotated by one each round). */
   const rounds: Array<{ readonly order: readonly Write[]; readonly times: ReadonlyMap<Write, Timed> }> = [];
   for (let round = 0; round < RUNS; round++) {
     // Untimed: fresh Services for each write, then SETTLE_MS for the apiserver to calm: with 1 s, the first write
     // of a round took 1.23× its time as the second (20 rounds); with 8 s, 1.11× (CPU 1.02×, 8 rounds).
     const services = new Map<Write, V1Service[]>();
-    for (const write of writes) {
-      const created: V1Service[] = [];
-      await pool(names, 50, async (name) => {
-        created.push(await core.createNamespacedService({ namespace: write, body: body(name) }));
-      });
-      services.set(write, created);
-    }
-    await new Promise((r) => setTimeout(r, SETTLE_MS));
+    for (const write of writes) services.set(write, await createServices(write, COUNT));
+    await settle(SETTLE_MS);
     const order = writes.map((_, k) => writes[(k + round) % writes.length]!);
     const times = new Map<Write, Timed>();
     for (const write of order) times.set(write, await timed(write, services.get(write)!));
