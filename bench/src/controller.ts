@@ -351,7 +351,7 @@ try {
   const burstMs = median(rounds.map((r) => r.burstMs));
   const ratios = rounds.map((r) => r.burstMs / bracket(r));
   const watchedRatios = rounds.map((r) => r.burstMs / r.bareWatched.watchedMs);
-  const floorRatios = rounds.map((r) => r.bareWatched.watchedMs / r.bare.watchedMs);
+  const floorRatios = rounds.map((r) => r.bareWatched.watchedMs / bracket(r));
   const alone = rounds.flatMap((r) => (r.patchesAlone ? [{ r, alone: r.patchesAlone }] : []));
   const ownWorkRatios = alone.map(({ r, alone }) => r.burstMs / alone.watchedMs);
   const contentRatios = alone.map(({ r, alone }) => alone.watchedMs / bracket(r));

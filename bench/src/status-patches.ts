@@ -1,8 +1,9 @@
-// The two Service status writes the controller benches compare, sent the same way (one pooled KubeClient):
+// The Service status writes the controller benches compare, sent the same way (one pooled KubeClient):
 // - the bare write, the issue's reference: a JSON merge patch of the ingress alone, no field manager;
 // - herald-controller's write for a new assignment, built by the controller's own statusPatchFor: a strategic
 //   merge patch with the ingress (ipMode VIP), the pool annotation, the AddressAllocated condition and the
-//   resourceVersion precondition, under the controller's field manager.
+//   resourceVersion precondition, under the controller's field manager (bench:patch-content also sends it
+//   without its condition or its annotation).
 import { allocatedCondition, allocatedReasons, FIELD_MANAGER, statusPatchFor } from '@herald/controller';
 import type { KubeClient } from '@herald/kube';
 import type { V1Service } from '@kubernetes/client-node';
@@ -42,6 +43,8 @@ export function sendHeraldPatch(
     },
     new Date(),
   );
+  // Only a Service that already shows this status has nothing to write; the benches write fresh ones.
+  if (patch === null) throw new Error(`${svc.metadata?.name}: already shows ${ip}, nothing to write`);
   return kube.strategicMergePatch(
     statusPath(svc.metadata?.namespace ?? '', svc.metadata?.name ?? ''),
     patch,
