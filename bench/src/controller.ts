@@ -12,7 +12,7 @@
 //   2. 1,000 pending LoadBalancer Services exist; herald-controller starts and serves them all; time from its
 //      "became leader" log line to the last Service showing an IP (watched). The controller then stops and (1)
 //      runs again: ratio = (2) / the mean of (1) before and after; target <= 1.15. The bracket keeps the
-//      apiserver's drift across a run out of the ratio (bare loop after ÷ before per round: 0.88–1.33 so far).
+//      apiserver's drift across a run out of the ratio (bare loop after ÷ before per round: 0.81–1.33 so far).
 //      Every timed step starts BENCH_SETTLE_MS (8 s) after its Services were created.
 //      Each round starts from an empty cluster (the last round's Services deleted) and a new controller.
 //   2b. a new controller, once it leads: a live burst of 1,000 creates, IP lag after each create.
