@@ -26,16 +26,26 @@ import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  adminCurlArgs,
+  eventually,
   imageCommand,
   imageEnv,
   type ManagedProcess,
+  sleep,
   spawnManaged,
   startControlPlane,
 } from '@herald/e2e';
 import { KubeClient, kubeconfigConnection } from '@herald/kube';
 import { CoreV1Api, makeInformer, type V1Service } from '@kubernetes/client-node';
-import { deleteServices, median, pool, procMemory, settle, useImageTrees } from './measure.ts';
+import {
+  cpuSecondsOf,
+  curlServiceWatch,
+  deleteServices,
+  loadBalancerServiceBody,
+  median,
+  pool,
+  settle,
+  useImageTrees,
+} from './measure.ts';
 import { patchIp, sendBarePatch } from './status-patches.ts';
 
 const COUNT = 1000;
@@ -74,16 +84,6 @@ try {
     },
   });
   const names = Array.from({ length: COUNT }, (_, i) => `svc-${i}`);
-  const svcBody = (name: string, cls?: string): V1Service => ({
-    metadata: { name },
-    // No NodePorts: 12,000 Services would exhaust the 2,768-port NodePort range.
-    spec: {
-      type: 'LoadBalancer',
-      loadBalancerClass: cls,
-      allocateLoadBalancerNodePorts: false,
-      ports: [{ port: 80, protocol: 'TCP' }],
-    },
-  });
   // Through a pooled keep-alive client like the controller's: a new TLS connection per request would
   // understate the apiserver's limit.
   const bare = new KubeClient(kubeconfigConnection(cp.kubeconfigPath));
@@ -137,13 +137,10 @@ try {
     return { all, stop: () => informer.stop() };
   }
 
-  /** CPU seconds used so far by PIDS together (utime + stime; 10 ms ticks). */
-  const cpuOf = (pids: readonly number[]): number =>
-    pids.reduce((sum, pid) => sum + procMemory(pid).cpuSeconds, 0);
   /** Samples the CPU of PIDS every 10 ms until stopped; `at(wall)` is the last sample at or before WALL. */
   function sampleCpu(pids: () => readonly number[]): { stop(): void; at(wall: number): number } {
     const samples: Array<{ wall: number; cpu: number }> = [];
-    const take = () => samples.push({ wall: Date.now(), cpu: cpuOf(pids()) });
+    const take = () => samples.push({ wall: Date.now(), cpu: cpuSecondsOf(pids()) });
     take();
     const timer = setInterval(take, 10);
     return {
@@ -187,7 +184,7 @@ try {
   /** COUNT Services of a class the controller ignores in NAMESPACE, and the watch that times their IPs. */
   async function ignoredServices(namespace: string): Promise<Awaited<ReturnType<typeof watchIPs>>> {
     await pool(names, 50, (n) =>
-      core.createNamespacedService({ namespace, body: svcBody(n, 'bench.example/bare') }),
+      core.createNamespacedService({ namespace, body: loadBalancerServiceBody(n, 'bench.example/bare') }),
     );
     const watch = await watchIPs(namespace);
     await settle(SETTLE_MS);
@@ -197,20 +194,13 @@ try {
   /**
    * The reference: 1,000 Services of a class the controller ignores in NAMESPACE; times only their status
    * patches, watched the way the controller's burst is (that watch is the instrument: its cost to the apiserver
-   * is on both sides). CONTROLLER_WATCH adds the watch every controller needs (all Services, cluster-wide), read by
-   * curl and dropped: what serving it costs the apiserver, with no client work on this machine's cores but curl's.
+   * is on both sides). CONTROLLER_WATCH adds the watch every controller needs (curlServiceWatch).
    */
   async function bareLoop(namespace: string, controllerWatch: boolean): Promise<BareLoop> {
     const watch = await ignoredServices(namespace);
-    const curl = controllerWatch
-      ? spawn(
-          'curl',
-          ['--silent', '--no-buffer', ...adminCurlArgs(cp.certs), `${cp.server}/api/v1/services?watch=true`],
-          { stdio: ['ignore', 'ignore', 'inherit'] },
-        )
-      : undefined;
+    const curl = controllerWatch ? curlServiceWatch(cp) : undefined;
     if (curl !== undefined) await new Promise((r) => setTimeout(r, 1000)); // its initial ADDED events are sent
-    const apiBefore = cpuOf(cp.pids());
+    const apiBefore = cpuSecondsOf(cp.pids());
     const selfBefore = process.cpuUsage();
     const t = performance.now();
     const tWall = Date.now();
@@ -220,17 +210,18 @@ try {
     const seen = await watch.all;
     const watchedMs = Math.max(...seen.values()) - tWall;
     const selfCpu = process.cpuUsage(selfBefore);
-    const apiCpuMs = (cpuOf(cp.pids()) - apiBefore) * 1000;
+    const apiCpuMs = (cpuSecondsOf(cp.pids()) - apiBefore) * 1000;
     curl?.kill();
     await watch.stop();
     return { ms, watchedMs, apiCpuMs, loopCpuMs: (selfCpu.user + selfCpu.system) / 1000 };
   }
 
   /**
-   * The controller's patches without the controller (patch-loop.ts), from a new process with the image's node
-   * flags, as the controller runs. Timed from its first patch, as the controller is from "became leader".
+   * WRITE's patches sent by a new process with the image's node flags (patch-loop.ts), as the controller runs:
+   * the controller's own (`herald`) or the bare loop's (`bare`). Timed from its first patch, as the controller
+   * is from "became leader".
    */
-  async function patchesAloneLoop(namespace: string, write: 'herald' | 'bare'): Promise<BareLoop> {
+  async function newProcessLoop(namespace: string, write: 'herald' | 'bare'): Promise<BareLoop> {
     const watch = await ignoredServices(namespace);
     const apiCpu = sampleCpu(() => cp.pids());
     const loop = spawn(
@@ -257,8 +248,8 @@ try {
     const last = Math.max(...seen.values());
     apiCpu.stop();
     await watch.stop();
-    // They now carry the controller's pool annotation, so the controller would take them for Services that
-    // left its class and clear them, beside the burst it is timed on.
+    // The controller's patches leave its pool annotation, so the controller would take those Services for ones
+    // that left its class and clear them, beside the burst it is timed on.
     await deleteServices(core, namespace);
     return {
       ms,
@@ -296,11 +287,13 @@ try {
     // 1. The references.
     const bareRun = await bareLoop('bare', false);
     const bareWatched = await bareLoop('bare-watched', true);
-    const bareProcess = PATCHES_ALONE ? await patchesAloneLoop('bare-process', 'bare') : undefined;
-    const patchesAlone = PATCHES_ALONE ? await patchesAloneLoop('patches-alone', 'herald') : undefined;
+    const bareProcess = PATCHES_ALONE ? await newProcessLoop('bare-process', 'bare') : undefined;
+    const patchesAlone = PATCHES_ALONE ? await newProcessLoop('patches-alone', 'herald') : undefined;
 
     // 2. 1,000 pending Services; the controller starts and serves them all at once.
-    await pool(names, 50, (n) => core.createNamespacedService({ namespace: 'burst', body: svcBody(n) }));
+    await pool(names, 50, (n) =>
+      core.createNamespacedService({ namespace: 'burst', body: loadBalancerServiceBody(n) }),
+    );
     const watch = await watchIPs('burst');
     await settle(SETTLE_MS);
     const servedBefore = await requestsServed();
@@ -352,27 +345,31 @@ try {
   const ratios = rounds.map((r) => r.burstMs / bracket(r));
   const watchedRatios = rounds.map((r) => r.burstMs / r.bareWatched.watchedMs);
   const floorRatios = rounds.map((r) => r.bareWatched.watchedMs / bracket(r));
-  const alone = rounds.flatMap((r) => (r.patchesAlone ? [{ r, alone: r.patchesAlone }] : []));
-  const ownWorkRatios = alone.map(({ r, alone }) => r.burstMs / alone.watchedMs);
-  const contentRatios = alone.map(({ r, alone }) => alone.watchedMs / bracket(r));
-  const byProcess = rounds.flatMap((r) => (r.bareProcess ? [{ r, byProcess: r.bareProcess }] : []));
-  const processRatios = byProcess.map(({ r, byProcess }) => byProcess.watchedMs / bracket(r));
+  /** The rounds that ran a reference (BENCH_PATCHES_ALONE), each with it. */
+  const withReference = (pick: (r: Round) => BareLoop | undefined) =>
+    rounds.flatMap((r) => {
+      const ref = pick(r);
+      return ref === undefined ? [] : [{ r, ref }];
+    });
+  const alone = withReference((r) => r.patchesAlone);
+  const ownWorkRatios = alone.map(({ r, ref }) => r.burstMs / ref.watchedMs);
+  const contentRatios = alone.map(({ r, ref }) => ref.watchedMs / bracket(r));
+  const byProcess = withReference((r) => r.bareProcess);
+  const processRatios = byProcess.map(({ r, ref }) => ref.watchedMs / bracket(r));
 
   // 2b. Live: a controller is running; a second burst of 1,000 creates. How far behind the creates are the IPs?
   // A new controller (each round's stopped after its burst), once it leads, and 2 s for it to re-check the last
   // round's Services, which need no write.
   const proc = await startController(RUNS);
-  for (let waited = 0; !/"msg":"became leader"/.test(readFileSync(proc.logPath, 'utf8')); waited += 100) {
-    if (waited > 60_000)
-      throw new Error(`the live burst's controller did not become leader: see ${proc.logPath}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  await new Promise((r) => setTimeout(r, 2000));
+  await eventually(`the live burst's controller to become leader (${proc.logPath})`, () =>
+    /"msg":"became leader"/.test(readFileSync(proc.logPath, 'utf8')),
+  );
+  await sleep(2000);
   const live = Array.from({ length: COUNT }, (_, k) => `live-${k}`);
   const created = new Map<string, number>();
   const liveWatch = await watchIPs('live');
   await pool(live, 50, async (n) => {
-    await core.createNamespacedService({ namespace: 'live', body: svcBody(n) });
+    await core.createNamespacedService({ namespace: 'live', body: loadBalancerServiceBody(n) });
     created.set(n, Date.now());
   });
   const liveIP = await liveWatch.all;
@@ -391,17 +388,17 @@ try {
   );
   if (byProcess.length > 0)
     console.log(
-      `reference: the bare loop's patches sent by a new process (patch-loop.ts bare): median ${median(byProcess.map((a) => a.byProcess.watchedMs)).toFixed(0)} ms; ÷ bare loop: median ${median(processRatios).toFixed(2)} (${list(processRatios)})`,
+      `reference: the bare loop's patches sent by a new process (patch-loop.ts bare): median ${median(byProcess.map((a) => a.ref.watchedMs)).toFixed(0)} ms; ÷ bare loop: median ${median(processRatios).toFixed(2)} (${list(processRatios)})`,
     );
   if (alone.length > 0)
     console.log(
-      `reference: the controller's own patches sent by a new process that does nothing else (patch-loop.ts): median ${median(alone.map((a) => a.alone.watchedMs)).toFixed(0)} ms; ÷ bare loop: median ${median(contentRatios).toFixed(2)} (${list(contentRatios)})`,
+      `reference: the controller's own patches sent by a new process that does nothing else (patch-loop.ts): median ${median(alone.map((a) => a.ref.watchedMs)).toFixed(0)} ms; ÷ bare loop: median ${median(contentRatios).toFixed(2)} (${list(contentRatios)})`,
     );
   console.log(
     `controller: ${COUNT} pending Services all have an IP, median ${burstMs} ms after it became leader (the first after ${median(rounds.map((r) => r.firstMs))} ms; ${median(rounds.map((r) => r.spawnMs))} ms after process spawn, including Node start-up, list and Lease)`,
   );
   console.log(
-    `CPU, medians (ms): apiserver+etcd ${median(rounds.map((r) => r.bare.apiCpuMs)).toFixed(0)} in the bare loop, ${median(rounds.map((r) => r.bareWatched.apiCpuMs)).toFixed(0)} with the controller's watch, ${median(rounds.map((r) => r.burstApiCpuMs)).toFixed(0)} in the burst; bare loop process ${median(rounds.map((r) => r.bare.loopCpuMs)).toFixed(0)} (with the bench's watch), ${alone.length > 0 ? `the controller's patches alone ${median(alone.map((a) => a.alone.loopCpuMs)).toFixed(0)}, ` : ''}controller ${median(rounds.map((r) => r.burstControllerCpuMs)).toFixed(0)}`,
+    `CPU, medians (ms): apiserver+etcd ${median(rounds.map((r) => r.bare.apiCpuMs)).toFixed(0)} in the bare loop, ${median(rounds.map((r) => r.bareWatched.apiCpuMs)).toFixed(0)} with the controller's watch, ${median(rounds.map((r) => r.burstApiCpuMs)).toFixed(0)} in the burst; bare loop process ${median(rounds.map((r) => r.bare.loopCpuMs)).toFixed(0)} (with the bench's watch), ${alone.length > 0 ? `the controller's patches alone ${median(alone.map((a) => a.ref.loopCpuMs)).toFixed(0)}, ` : ''}controller ${median(rounds.map((r) => r.burstControllerCpuMs)).toFixed(0)}`,
   );
   console.log(
     `ratio controller / bare loop (the mean of before and after): median of rounds ${median(ratios).toFixed(2)} (${list(ratios)}), of medians ${(burstMs / bareMs).toFixed(2)} (target <= 1.15)`,
@@ -420,7 +417,9 @@ try {
   // 3. RSS holding many Services.
   if (RSS_SERVICES > 0) {
     const rssNames = Array.from({ length: RSS_SERVICES }, (_, k) => `rss-${k}`);
-    await pool(rssNames, 50, (n) => core.createNamespacedService({ namespace: 'rss', body: svcBody(n) }));
+    await pool(rssNames, 50, (n) =>
+      core.createNamespacedService({ namespace: 'rss', body: loadBalancerServiceBody(n) }),
+    );
     const total = 5 * COUNT + RSS_SERVICES;
     for (;;) {
       const list = await core.listNamespacedService({ namespace: 'rss' });

@@ -6,6 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
+  adminCurlArgs,
+  type ControlPlane,
   createService,
   type FrrVtyClient,
   type HeraldSystem,
@@ -14,7 +16,7 @@ import {
   useShippedPrograms,
 } from '@herald/e2e';
 import { formatIp } from '@herald/inet';
-import type { CoreV1Api } from '@kubernetes/client-node';
+import type { CoreV1Api, V1Service } from '@kubernetes/client-node';
 import { percentile as sortedPercentile } from './stats.ts';
 
 export interface ProcMemory {
@@ -44,6 +46,11 @@ export function procMemory(pid: number): ProcMemory {
   };
 }
 
+/** CPU seconds used so far by PIDS together (utime + stime; 10 ms ticks). */
+export function cpuSecondsOf(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + procMemory(pid).cpuSeconds, 0);
+}
+
 export function median(xs: readonly number[]): number {
   const s = [...xs].sort((a, b) => a - b);
   return s.length === 0 ? Number.NaN : s[Math.floor(s.length / 2)]!;
@@ -66,6 +73,35 @@ export const f1 = (x: number) => x.toFixed(1);
 export async function settle(ms: number): Promise<void> {
   (globalThis as { gc?: () => void }).gc?.();
   await sleep(ms);
+}
+
+/**
+ * A LoadBalancer Service the controller benches create by the thousand: no NodePorts (12,000 Services would
+ * exhaust the 2,768-port NodePort range), of LOADBALANCERCLASS if given (one no controller serves, for the
+ * references).
+ */
+export function loadBalancerServiceBody(name: string, loadBalancerClass?: string): V1Service {
+  return {
+    metadata: { name },
+    spec: {
+      type: 'LoadBalancer',
+      loadBalancerClass,
+      allocateLoadBalancerNodePorts: false,
+      ports: [{ port: 80, protocol: 'TCP' }],
+    },
+  };
+}
+
+/**
+ * The watch every controller needs (all Services, cluster-wide), read by curl and dropped: what serving it costs
+ * the apiserver, with no client work on this machine's cores but curl's. Kill it when done.
+ */
+export function curlServiceWatch(cp: ControlPlane): ChildProcess {
+  return spawn(
+    'curl',
+    ['--silent', '--no-buffer', ...adminCurlArgs(cp.certs), `${cp.server}/api/v1/services?watch=true`],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
 }
 
 /** Calls FN on every item, LIMIT at a time (the benches' "N in flight"). */

@@ -13,11 +13,18 @@
 // What it bounds: a controller that writes this content cannot serve a burst faster than this content alone is
 // written, so "controller ÷ bare loop" in bench:controller cannot go below this ratio.
 // Run: npm run bench:patch-content -w bench
-import { spawn } from 'node:child_process';
-import { adminCurlArgs, startControlPlane } from '@herald/e2e';
+import { startControlPlane } from '@herald/e2e';
 import { KubeClient, kubeconfigConnection } from '@herald/kube';
 import { CoreV1Api, type V1Service } from '@kubernetes/client-node';
-import { deleteServices, median, pool, procMemory, settle } from './measure.ts';
+import {
+  cpuSecondsOf,
+  curlServiceWatch,
+  deleteServices,
+  loadBalancerServiceBody,
+  median,
+  pool,
+  settle,
+} from './measure.ts';
 import { patchIp, sendBarePatch, sendHeraldPatch } from './status-patches.ts';
 
 const COUNT = 1000;
@@ -61,41 +68,36 @@ interface Timed {
 }
 
 const cp = await startControlPlane();
-const watch = spawn(
-  'curl',
-  ['--silent', '--no-buffer', ...adminCurlArgs(cp.certs), `${cp.server}/api/v1/services?watch=true`],
-  { stdio: ['ignore', 'ignore', 'inherit'] },
-);
+const watch = curlServiceWatch(cp);
 try {
   const core = cp.kubeConfig.makeApiClient(CoreV1Api);
   const kube = new KubeClient(kubeconfigConnection(cp.kubeconfigPath));
   for (const ns of writes) await core.createNamespace({ body: { metadata: { name: ns } } });
   const names = Array.from({ length: COUNT }, (_, i) => `svc-${i}`);
-  const body = (name: string): V1Service => ({
-    metadata: { name },
-    spec: {
-      type: 'LoadBalancer',
-      loadBalancerClass: 'bench.example/bare',
-      allocateLoadBalancerNodePorts: false,
-      ports: [{ port: 80, protocol: 'TCP' }],
-    },
-  });
-  const cpuOf = (pids: readonly number[]) => pids.reduce((sum, pid) => sum + procMemory(pid).cpuSeconds, 0);
   async function timed(write: Write, services: readonly V1Service[]): Promise<Timed> {
     let i = 0;
-    const api = cpuOf(cp.pids());
+    const api = cpuSecondsOf(cp.pids());
     const self = process.cpuUsage();
     const t = performance.now();
     await pool(services, CONCURRENCY, (svc) => WRITES[write](kube, svc, patchIp(i++)));
     const ms = performance.now() - t;
     const used = process.cpuUsage(self);
-    return { ms, apiCpuMs: (cpuOf(cp.pids()) - api) * 1000, clientCpuMs: (used.user + used.system) / 1000 };
+    return {
+      ms,
+      apiCpuMs: (cpuSecondsOf(cp.pids()) - api) * 1000,
+      clientCpuMs: (used.user + used.system) / 1000,
+    };
   }
 
   async function createServices(write: Write, count: number): Promise<V1Service[]> {
     const created: V1Service[] = [];
     await pool(names.slice(0, count), 50, async (name) => {
-      created.push(await core.createNamespacedService({ namespace: write, body: body(name) }));
+      created.push(
+        await core.createNamespacedService({
+          namespace: write,
+          body: loadBalancerServiceBody(name, 'bench.example/bare'),
+        }),
+      );
     });
     return created;
   }
